@@ -1,0 +1,84 @@
+"""The HTTP service: `create_app(settings)`; run it with `vanthu serve` or `uvicorn --factory api.app:create_app`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from http import HTTPStatus
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from api.errors import ApiError
+from api.routes import documents, extract, health
+from api.runtime import open_runtime, start_workers, stop_workers
+from api.settings import Settings, get_settings
+from inference.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Nothing happens until start-up: then the database is migrated and the job workers start."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="vanthu",
+        summary="Scanned Vietnamese administrative documents in, metadata records out.",
+        version="0.1.0",
+        lifespan=_lifespan(settings),
+    )
+    for router in (extract.router, documents.router, health.router):
+        app.include_router(router)
+    _add_error_handlers(app)
+    return app
+
+
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await run_in_threadpool(open_runtime, settings)
+        app.state.runtime = runtime
+        app.state.extract_limiter = anyio.CapacityLimiter(settings.max_concurrent_extractions)
+        workers = start_workers(runtime)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(stop_workers, workers)
+            runtime.close()
+
+    return lifespan
+
+
+def error_response(status: int, code: str, reason: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": code, "reason": reason}, status_code=status, headers=headers)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    async def on_input_error(_: Request, error: InputError) -> JSONResponse:
+        return error_response(error.status, error.code, error.reason)
+
+    async def on_api_error(_: Request, error: ApiError) -> JSONResponse:
+        return error_response(error.status, error.code, error.reason)
+
+    async def on_http_error(_: Request, error: HTTPException) -> JSONResponse:
+        code = HTTPStatus(error.status_code).phrase.lower().replace(" ", "_").replace("-", "_")
+        return error_response(error.status_code, code, str(error.detail), error.headers)
+
+    async def on_invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        return error_response(422, "invalid_request", problems)
+
+    async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
+        logger.error("%s %s failed", request.method, request.url.path, exc_info=error)
+        return error_response(500, "internal_error", "internal error; see the service log")
+
+    app.add_exception_handler(InputError, on_input_error)
+    app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(HTTPException, on_http_error)
+    app.add_exception_handler(RequestValidationError, on_invalid_request)
+    app.add_exception_handler(Exception, on_unexpected)

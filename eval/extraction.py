@@ -1,0 +1,114 @@
+"""`vanthu eval extraction`: per-field exact match and subject CER of the pipeline on a labelled set."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from tqdm import tqdm
+
+from eval.datasets import LabelledDocument, load_labels
+from eval.metrics import canonical, cer, exact
+from inference.options import PipelineOptions
+from inference.pipeline import extract_document
+
+EXACT_FIELDS = (
+    "number", "issued_date", "type_name", "organ_name", "parent_organ_name", "place",
+    "signer_position", "signer_name", "urgency", "confidentiality", "block",
+)
+ACCEPTANCE = {"number": 0.80, "issued_date": 0.80, "type_name": 0.95, "organ_name": 0.85, "signer_name": 0.80}
+SUBJECT_CER_BAR = 0.05
+
+
+class DocumentScore(BaseModel):
+    file: str
+    seconds: float
+    error: str | None = None
+    exact: dict[str, bool] = Field(default_factory=dict)
+    subject_cer: float = 1.0
+    predicted: dict[str, object] = Field(default_factory=dict)
+    truth: dict[str, object] = Field(default_factory=dict)
+
+
+class ExtractionReport(BaseModel):
+    dataset: str
+    created: str
+    documents: int
+    seconds: float
+    field_accuracy: dict[str, float]
+    subject_cer: float
+    acceptance: dict[str, bool]
+    scores: list[DocumentScore]
+
+
+def score_document(doc: LabelledDocument, predicted: dict[str, object], seconds: float) -> DocumentScore:
+    truth = {k: doc.labels.get(k) for k in (*EXACT_FIELDS, "subject")}
+    return DocumentScore(
+        file=doc.file,
+        seconds=round(seconds, 2),
+        exact={f: exact(f, predicted.get(f), truth[f]) for f in EXACT_FIELDS},
+        subject_cer=round(cer(canonical("subject", predicted.get("subject")), canonical("subject", truth["subject"])), 4),
+        predicted={k: predicted.get(k) for k in truth},
+        truth=truth,
+    )
+
+
+def evaluate(dataset_dir: Path, options: PipelineOptions | None = None) -> ExtractionReport:
+    documents = load_labels(dataset_dir)
+    scores = []
+    started = time.perf_counter()
+    for doc in tqdm(documents, desc="extraction", unit="doc"):
+        t0 = time.perf_counter()
+        result = extract_document((dataset_dir / doc.file).read_bytes(), doc.file, options)
+        predicted = result.fields.model_dump(mode="json")
+        scores.append(score_document(doc, predicted, time.perf_counter() - t0))
+    accuracy = {f: round(sum(s.exact[f] for s in scores) / len(scores), 4) for f in EXACT_FIELDS}
+    subject = round(sum(s.subject_cer for s in scores) / len(scores), 4)
+    acceptance = {f: accuracy[f] >= bar for f, bar in ACCEPTANCE.items()} | {"subject_cer": subject <= SUBJECT_CER_BAR}
+    return ExtractionReport(
+        dataset=str(dataset_dir),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        documents=len(scores),
+        seconds=round(time.perf_counter() - started, 1),
+        field_accuracy=accuracy,
+        subject_cer=subject,
+        acceptance=acceptance,
+        scores=scores,
+    )
+
+
+def markdown(report: ExtractionReport, previous: ExtractionReport | None) -> str:
+    lines = [
+        f"# Extraction on `{Path(report.dataset).name}` ({report.documents} documents, {report.seconds} s)",
+        "",
+        f"Created {report.created}. Exact match after the scoring conventions of `eval/metrics.py`.",
+        "",
+        "| field | exact | bar | previous |",
+        "|---|---|---|---|",
+    ]
+    for field, value in report.field_accuracy.items():
+        bar = ACCEPTANCE.get(field)
+        before = previous.field_accuracy.get(field) if previous else None
+        lines.append(f"| {field} | {value:.3f} | {'≥ %.2f' % bar if bar else ''} | {'' if before is None else f'{before:.3f}'} |")
+    before = f"{previous.subject_cer:.3f}" if previous else ""
+    lines += [f"| subject (mean CER) | {report.subject_cer:.3f} | ≤ {SUBJECT_CER_BAR} | {before} |", "", "## Misses", ""]
+    for score in report.scores:
+        misses = [f for f, ok in score.exact.items() if not ok]
+        for field in misses:
+            lines.append(f"- `{score.file}` {field}: got `{score.predicted.get(field)}`, want `{score.truth.get(field)}`")
+        if score.subject_cer > SUBJECT_CER_BAR:
+            lines.append(f"- `{score.file}` subject CER {score.subject_cer:.2f}: got `{score.predicted.get('subject')}`")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(report: ExtractionReport, out_dir: Path, name: str) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / f"{name}.json"
+    previous = ExtractionReport.model_validate_json(json_path.read_text()) if json_path.exists() else None
+    json_path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    md_path = out_dir / f"{name}.md"
+    md_path.write_text(markdown(report, previous), encoding="utf-8")
+    return md_path

@@ -1,0 +1,416 @@
+"""Rule-based key-information extraction over page segments (the baseline extractor).
+
+It reads the Decree 30 / HD 36 layout the way a records officer does: find the number line ("Số:")
+and the date line, the issuer above the number in the left column, the title below the header, the
+signature block at the end of the main document, stamps; then normalise and validate each value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from inference.kie.vocab import (
+    AUTHORITY_PREFIXES,
+    COPY_FORMS,
+    FOLDED_TYPE_NAMES,
+    MASS_ORG_MARKERS,
+    ORGAN_HEADS,
+    PARTY_MARKERS,
+    PARTY_NOTATION_BODIES,
+    POSITION_WORDS,
+    SECRECY,
+    UNIT_WORDS,
+    URGENCY,
+    type_from_notation,
+)
+from inference.layout import Segment, segments
+from inference.schema import BBox, Block, Evidence, Fields, Page
+from inference.text import fold, normalize
+
+HEADER_BOTTOM = 0.5
+_OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1", "S": "5", "B": "8"})
+_SYMBOL = r"[A-ZĐa-zđ0-9.&]+(?:[-/][A-ZĐa-zđ0-9.&]+)*"
+_GOV_NUMBER = re.compile(rf"^(?P<num>[0-9OoIl|]{{1,5}}[a-z]?)/(?P<sym>{_SYMBOL})$")
+_PARTY_NUMBER = re.compile(rf"^(?P<num>[0-9OoIl|]{{1,5}})-(?P<sym>[A-ZĐ][A-Za-zĐđ]*/{_SYMBOL})$")
+_NUMBER_LABEL = re.compile(r"^s[oôốồóò6]\s*[:.]?\s*", re.IGNORECASE)
+_DATE = re.compile(
+    r"ngay\s*(?P<d>[0-9oOlI]{1,2})\s*[,.]?\s*thang\s*(?P<m>[0-9oOlI]{1,2})\s*[,.]?\s*nam\s*(?P<y>[12][0-9]{3})"
+)
+_VV = re.compile(r"^\s*(v/v|v\.v|ve viec)\b[:.]?\s*", re.IGNORECASE)
+_GARBLED_VE = re.compile(r"^\S{1,3}\s+(?=việc\b)")
+"""Bold italic "Về" is often misread ("\\É việc"); "việc" after one short token can only be "Về việc"."""
+_BODY_START = re.compile(r"^(kinh gui|can cu|thuc hien|theo de nghi|xet de nghi|trong (thoi gian|nam)|dieu \d|phan \w+)")
+_DIGITAL_SIGNATURE = re.compile(r"(ky boi|thoi gian ky|co quan:|email:|@)")
+_NAME_WORD = re.compile(r"^[A-ZÀ-ỸĐ][a-zà-ỹđ]+$")
+_RANK_WORDS = {"trung", "thuong", "dai", "thieu", "ta", "uy", "tuong"}
+_PARTY_DATE_LINE = re.compile(r"^(.*?),\s*ngay")
+_NOI_NHAN = re.compile(r"^noi nhan")
+
+
+def _date_text(seg: Segment) -> str:
+    """The folded line with OCR punctuation noise ("tháng?", "2#") turned to spaces."""
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s/,]", " ", seg.folded)).replace(" ,", ",")
+
+
+@dataclass
+class Found:
+    value: object
+    segments: list[Segment]
+    confidence: float
+    method: str = "rules"
+
+
+@dataclass
+class Extraction:
+    fields: Fields
+    confidence: dict[str, float] = field(default_factory=dict)
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    copy_form: str | None = None
+    incoming_stamp: bool = False
+
+
+def _evidence(found: Found) -> Evidence:
+    words = [w for s in found.segments for w in s.words]
+    return Evidence(
+        page=found.segments[0].page,
+        bbox=BBox.union([w.bbox for w in words]),
+        text=" ".join(s.text for s in found.segments),
+        method=found.method,
+    )
+
+
+def _validated_confidence(segs: list[Segment], valid: bool) -> float:
+    """Tesseract gives correct number tokens confidences as low as 0.04: validity weighs more than OCR score."""
+    reread = any(w.source == "reread" for s in segs for w in s.words)
+    born_digital = all(w.source in ("text_layer", "form_field") for s in segs for w in s.words)
+    base = 0.95 if born_digital else 0.6 if reread else 0.8
+    return round(base if valid else base * 0.5, 3)
+
+
+def _is_header_motto(seg: Segment) -> bool:
+    return seg.folded.startswith(("cong hoa xa hoi", "dang cong san viet nam", "doc lap"))
+
+
+def _clean_symbol(text: str) -> str:
+    return re.sub(r"\s+", "", normalize(text)).strip(".,;:")
+
+
+class RuleExtractor:
+    """Fields from the words of all pages, by the layout rules of Decree 30/2020 and HD 36."""
+
+    def extract(self, pages: list[Page]) -> Extraction:
+        content = [p for p in pages if p.words and not p.quality.blank]
+        if not content:
+            return Extraction(fields=Fields(), warnings=["no readable text on any page"])
+        first = segments(content[0].words, content[0].index)
+        later = [segments(p.words, p.index) for p in content[1:]]
+        found: dict[str, Found] = {}
+        self._header(first, found)
+        self._title(first, found)
+        self._stamps(first, found)
+        self._signature([first, *later], found)
+        self._recipients(first, found)
+        self._block(first, found)
+        return self._assemble(found)
+
+    # -- header: number, date, issuer -------------------------------------------------------------
+
+    def _number_segment(self, segs: list[Segment]) -> Segment | None:
+        for seg in segs:
+            if seg.bbox.y0 < HEADER_BOTTOM and seg.bbox.x0 < 0.5 and _NUMBER_LABEL.match(seg.folded):
+                rest = _NUMBER_LABEL.sub("", seg.folded)
+                if "/" in rest or "-" in rest:
+                    return seg
+        return None
+
+    def _header(self, segs: list[Segment], found: dict[str, Found]) -> None:
+        number_seg = self._number_segment(segs)
+        if number_seg is not None:
+            self._number(number_seg, found)
+        level = number_seg.bbox.cy if number_seg else None
+        date_seg = next(
+            (s for s in segs if self._is_date_line(s, level)), None
+        )
+        if date_seg is not None:
+            self._date(date_seg, found)
+        anchor = number_seg or date_seg
+        if anchor is not None:
+            self._issuer(segs, anchor, found)
+
+    def _number(self, seg: Segment, found: dict[str, Found]) -> None:
+        raw = _NUMBER_LABEL.sub("", _clean_symbol(seg.text))
+        for pattern, party in ((_PARTY_NUMBER, True), (_GOV_NUMBER, False)):
+            match = pattern.match(raw)
+            if match:
+                break
+        else:
+            notation = raw.lstrip("/").strip()
+            if re.fullmatch(_SYMBOL, notation) and "/" not in raw.split(notation)[0][:-1]:
+                found["code_notation"] = Found(notation, [seg], _validated_confidence([seg], True))
+            return
+        number = match["num"].translate(_OCR_DIGITS)
+        symbol = match["sym"]
+        notation = symbol.split("/", 1)[1] if not party and re.match(r"^\d{4}/", symbol) else symbol
+        confidence = _validated_confidence([seg], True)
+        found["number"] = Found(f"{number}{'-' if party else '/'}{symbol}", [seg], confidence)
+        found["code_number"] = Found(number, [seg], confidence)
+        found["code_notation"] = Found(notation, [seg], confidence)
+        found["party_number"] = Found(party, [seg], confidence)
+
+    @staticmethod
+    def _is_date_line(seg: Segment, number_level: float | None) -> bool:
+        """The place-date line is right of the number, level with it (or in the header's right column)."""
+        if seg.bbox.x1 < 0.5 or seg.bbox.y0 > 0.35 or not _DATE.search(_date_text(seg)):
+            return False
+        return number_level is None or abs(seg.bbox.cy - number_level) < 0.03
+
+    def _date(self, seg: Segment, found: dict[str, Found]) -> None:
+        folded = _date_text(seg)
+        match = _DATE.search(folded)
+        day, month, year = (int(match[g].translate(_OCR_DIGITS)) for g in ("d", "m", "y"))
+        try:
+            value = date(year, month, day)
+        except ValueError:
+            found["date_warning"] = Found(f"invalid date on the date line: {seg.text!r}", [seg], 0.0)
+        else:
+            found["issued_date"] = Found(value, [seg], _validated_confidence([seg], 1900 < year < 2100))
+        place = _PARTY_DATE_LINE.match(folded)
+        if place and place.group(1).strip():
+            words = len(place.group(1).split())
+            text = " ".join(seg.text.split()[:words]).rstrip(",").strip()
+            found["place"] = Found(text, [seg], _validated_confidence([seg], True))
+
+    def _issuer(self, segs: list[Segment], anchor: Segment, found: dict[str, Found]) -> None:
+        motto = next((s for s in segs if _is_header_motto(s)), None)
+        top = (motto.bbox.y0 - 2 * motto.bbox.height) if motto else 0.0
+        lines = [
+            s for s in segs
+            if top <= s.bbox.y0 < anchor.bbox.y0 - 0.3 * anchor.bbox.height and s.bbox.cx < 0.5
+            and s.is_upper and not _is_header_motto(s) and not _DIGITAL_SIGNATURE.search(s.folded)
+            and len(s.folded.strip("*-_ ")) > 1
+        ]
+        lines = self._contiguous_above(lines, anchor)
+        if not lines:
+            return
+        texts = [normalize(s.text).strip("*-_ ") for s in lines]
+        parent, organ = self._split_issuer(texts)
+        confidence = _validated_confidence(lines, any(fold(organ).startswith(h) for h in ORGAN_HEADS))
+        found["organ_name"] = Found(organ, lines, confidence)
+        if parent:
+            found["parent_organ_name"] = Found(parent, lines[:1], confidence)
+
+    @staticmethod
+    def _contiguous_above(lines: list[Segment], anchor: Segment) -> list[Segment]:
+        """The run of issuer lines that ends just above the anchor, without large vertical gaps."""
+        kept: list[Segment] = []
+        bottom = anchor.bbox.y0
+        for seg in sorted(lines, key=lambda s: s.bbox.y0, reverse=True):
+            if bottom - seg.bbox.y1 > 3.5 * seg.bbox.height:
+                break
+            kept.insert(0, seg)
+            bottom = seg.bbox.y0
+        return kept[-4:]
+
+    @staticmethod
+    def _split_issuer(texts: list[str]) -> tuple[str | None, str]:
+        """["ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"] is one name; ["UBND TP ĐÀ NẴNG", "SỞ GIÁO DỤC ..."] is parent + issuer."""
+        groups: list[list[str]] = [[texts[0]]]
+        for text in texts[1:]:
+            folded = fold(text)
+            continues = folded.startswith(UNIT_WORDS) or fold(groups[-1][-1]).endswith((" va", " và", ","))
+            starts_organ = any(folded.startswith(h) for h in ORGAN_HEADS)
+            if starts_organ and not continues:
+                groups.append([text])
+            else:
+                groups[-1].append(text)
+        names = [" ".join(g) for g in groups]
+        if len(names) == 1:
+            return None, names[0]
+        return names[-2], names[-1]
+
+    # -- title: type and subject ------------------------------------------------------------------
+
+    def _title(self, segs: list[Segment], found: dict[str, Found]) -> None:
+        anchor_y = max((f.segments[0].bbox.y1 for k, f in found.items() if k in ("number", "issued_date", "code_notation")), default=0.1)
+        below = [s for s in segs if s.bbox.y0 > anchor_y - 0.005]
+        for i, seg in enumerate(below[:12]):
+            type_name = self._type_in(seg)
+            if type_name and seg.is_upper and 0.2 < seg.bbox.cx < 0.8:
+                found["type_name"] = Found(type_name, [seg], _validated_confidence([seg], True))
+                subject = self._subject_lines(below[i + 1 :], seg)
+                if subject:
+                    text = _GARBLED_VE.sub("Về ", normalize(" ".join(s.text for s in subject)))
+                    found["subject"] = Found(text, subject, _validated_confidence(subject, True))
+                return
+        self._cong_van_subject(segs, found)
+
+    @staticmethod
+    def _type_in(seg: Segment) -> str | None:
+        for folded, name in FOLDED_TYPE_NAMES.items():
+            if seg.folded == folded or seg.folded.startswith(folded + " "):
+                return name
+        return None
+
+    @staticmethod
+    def _subject_lines(after: list[Segment], title: Segment) -> list[Segment]:
+        lines: list[Segment] = []
+        bottom = title.bbox.y1
+        for seg in after:
+            if _BODY_START.match(seg.folded) or seg.bbox.y0 - bottom > 1.2 * seg.bbox.height:
+                break
+            if lines and seg.is_upper and not lines[-1].is_upper:
+                break
+            if abs(seg.bbox.cx - 0.5) > 0.2:
+                break
+            lines.append(seg)
+            bottom = seg.bbox.y1
+            if len(lines) == 4:
+                break
+        return lines
+
+    def _cong_van_subject(self, segs: list[Segment], found: dict[str, Found]) -> None:
+        start = next((i for i, s in enumerate(segs) if s.bbox.y0 < HEADER_BOTTOM and s.bbox.cx < 0.5 and _VV.match(s.folded)), None)
+        if start is None:
+            return
+        lines = [segs[start]]
+        for seg in segs[start + 1 :]:
+            if seg.bbox.cx > 0.5:
+                continue
+            if seg.bbox.y0 - lines[-1].bbox.y1 > 1.5 * seg.bbox.height or _BODY_START.match(seg.folded):
+                break
+            lines.append(seg)
+        text = _VV.sub("", normalize(" ".join(s.text for s in lines)))
+        found["subject"] = Found(text, lines, _validated_confidence(lines, True))
+        found["cong_van"] = Found(True, lines, 0.9)
+
+    # -- stamps, signature, recipients, block -----------------------------------------------------
+
+    def _stamps(self, segs: list[Segment], found: dict[str, Found]) -> None:
+        header = [s for s in segs if s.bbox.y0 < HEADER_BOTTOM]
+        for key, values in (("urgency", URGENCY), ("confidentiality", SECRECY), ("copy_form", COPY_FORMS)):
+            for seg in header:
+                if not seg.is_upper or len(seg.words) > 5:
+                    continue
+                value = next((v for v in values if re.search(rf"(^|\s){fold(v)}(\s|$)", seg.folded)), None)
+                if value:
+                    found[key] = Found(value, [seg], 0.7)
+                    break
+        incoming = next((s for s in segs if re.search(r"\b(cv|cong van)?\s*den\b.*\b(so|ngay)\b", s.folded) and s.is_upper), None)
+        if incoming is not None:
+            found["incoming_stamp"] = Found(True, [incoming], 0.6)
+
+    def _signature(self, pages: list[list[Segment]], found: dict[str, Found]) -> None:
+        """The first signature block in page order is the main document's; attachments come after it."""
+        title_y = found["type_name"].segments[0].bbox.y1 if "type_name" in found else 0.0
+        for page_number, segs in enumerate(pages):
+            for i, seg in enumerate(segs):
+                if page_number == 0 and seg.bbox.y0 <= title_y:
+                    continue
+                if not self._is_authority(seg):
+                    continue
+                block = self._signature_block(segs[i:], seg)
+                if block:
+                    authority, name = block
+                    positions = " / ".join(normalize(s.text) for s in authority)
+                    found["signer_position"] = Found(positions, authority, _validated_confidence(authority, True))
+                    found["signer_name"] = Found(normalize(name.text), [name], _validated_confidence([name], True))
+                    return
+
+    @staticmethod
+    def _is_authority(seg: Segment) -> bool:
+        if seg.bbox.x0 < 0.35 or not seg.is_upper:
+            return False
+        folded = seg.folded
+        return folded.startswith(AUTHORITY_PREFIXES) or any(folded.startswith(p) for p in POSITION_WORDS)
+
+    def _signature_block(self, following: list[Segment], first: Segment) -> tuple[list[Segment], Segment] | None:
+        authority = [first]
+        for seg in following[1:]:
+            if seg.bbox.y0 - first.bbox.y1 > 0.3:
+                return None
+            if seg.bbox.x0 < 0.35:
+                continue
+            if self._is_person_name(seg):
+                return authority, seg
+            if seg.is_upper and seg.bbox.y0 - authority[-1].bbox.y1 < 2.5 * seg.bbox.height and len(authority) < 4:
+                authority.append(seg)
+        return None
+
+    @staticmethod
+    def _is_person_name(seg: Segment) -> bool:
+        words = normalize(seg.text).split()
+        if not 2 <= len(words) <= 6 or any(c.isdigit() for c in seg.text):
+            return False
+        proper = [w for w in words if _NAME_WORD.match(w)]
+        ranks = [w for w in words if fold(w) in _RANK_WORDS]
+        return len(proper) >= 2 and len(proper) + len(ranks) == len(words)
+
+    def _recipients(self, segs: list[Segment], found: dict[str, Found]) -> None:
+        start = next((i for i, s in enumerate(segs) if s.folded.startswith("kinh gui")), None)
+        if start is None:
+            return
+        head = segs[start]
+        first = re.sub(r"^\s*Kính gửi\s*:?\s*", "", normalize(head.text), flags=re.IGNORECASE)
+        lines = [first] if first else []
+        used = [head]
+        for seg in segs[start + 1 : start + 12]:
+            if seg.bbox.y0 - used[-1].bbox.y1 > 1.5 * seg.bbox.height or seg.bbox.x0 < head.bbox.x0 - 0.02:
+                break
+            lines.append(normalize(seg.text))
+            used.append(seg)
+        items = [item.strip(" -+;.") for item in lines if item.strip(" -+;.")]
+        if items:
+            found["recipients"] = Found(items, used, _validated_confidence(used, True))
+
+    def _block(self, segs: list[Segment], found: dict[str, Found]) -> None:
+        header = " ".join(s.folded for s in segs if s.bbox.y0 < HEADER_BOTTOM * 0.7)
+        organ = fold(str(found["organ_name"].value)) if "organ_name" in found else ""
+        notation = str(found["code_notation"].value) if "code_notation" in found else ""
+        party_body = notation.rsplit("/", 1)[-1] in PARTY_NOTATION_BODIES if "/" in notation else False
+        evidence = found.get("organ_name") or found.get("number")
+        segs_for = evidence.segments if evidence else segs[:1]
+        if any(m in header for m in PARTY_MARKERS[:1]) or any(organ.startswith(m) for m in PARTY_MARKERS) or party_body:
+            block = Block.PARTY
+        elif any(m in organ for m in MASS_ORG_MARKERS) or "doan tncs ho chi minh" in header:
+            block = Block.MASS_ORG
+        elif "cong hoa xa hoi chu nghia" in header or organ:
+            block = Block.GOVERNMENT
+        else:
+            return
+        found["block"] = Found(block, segs_for, 0.8)
+
+    # -- assembly ---------------------------------------------------------------------------------
+
+    def _assemble(self, found: dict[str, Found]) -> Extraction:
+        if "type_name" not in found:
+            self._type_from_symbol(found)
+        values = {k: f.value for k, f in found.items() if k in Fields.model_fields}
+        extraction = Extraction(fields=Fields(**values))
+        for key, item in found.items():
+            if key in Fields.model_fields:
+                extraction.confidence[key] = item.confidence
+                extraction.evidence[key] = _evidence(item)
+        if "copy_form" in found:
+            extraction.copy_form = str(found["copy_form"].value)
+        extraction.incoming_stamp = "incoming_stamp" in found
+        if "date_warning" in found:
+            extraction.warnings.append(str(found["date_warning"].value))
+        for key in ("number", "issued_date", "organ_name", "type_name"):
+            if key not in found:
+                extraction.warnings.append(f"{key} not found")
+        return extraction
+
+    @staticmethod
+    def _type_from_symbol(found: dict[str, Found]) -> None:
+        notation = found.get("code_notation")
+        party = bool(found["party_number"].value) if "party_number" in found else False
+        name = type_from_notation(str(notation.value), party) if notation else None
+        if name is None and ("cong_van" in found or (notation and not party)):
+            name = "Công văn"
+        if name:
+            source = notation or found["cong_van"]
+            found["type_name"] = Found(name, source.segments, round(source.confidence * 0.9, 3))
+

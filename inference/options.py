@@ -1,0 +1,23 @@
+"""Options of the pure pipeline. The service nests them in its one settings object."""
+
+from pydantic import BaseModel, Field
+
+
+class LoadLimits(BaseModel):
+    max_bytes: int = 200 * 1024 * 1024
+    max_pages: int = 500
+    max_page_pixels: int = 80_000_000
+    """Per page, after rendering or decoding: an A4 page at 600 dpi is ~35 Mpx."""
+
+
+class PipelineOptions(BaseModel):
+    limits: LoadLimits = Field(default_factory=LoadLimits)
+    ocr_engine: str = "tesseract"
+    ocr_language: str = "vie"
+    ocr_dpi: int = 300
+    """Scanned pages are resampled to this resolution before OCR."""
+    field_extractor: str = "rules"
+    workers: int = 2
+    """Processes used to OCR the pages of one file."""
+    min_text_layer_chars: int = 40
+    """A born-digital page with fewer real characters than this is OCRed instead."""

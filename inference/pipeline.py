@@ -1,0 +1,152 @@
+"""file -> pages -> words -> fields -> ExtractionResult. Pure: no database, no HTTP, writes nothing.
+
+Scanned pages are read in worker processes (one per core, each with a single-threaded Tesseract kept
+loaded); born-digital pages are read from their text layer in the calling process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from inference.io import SourceDocument, SourcePage, inspect_document, render_page
+from inference.kie import FIELD_EXTRACTORS, Extraction
+from inference.layout import assign_lines
+from inference.ocr import OCR_ENGINES, OcrEngine
+from inference.options import LoadLimits, PipelineOptions
+from inference.prepare import prepare_page, turn
+from inference.reread import reread_page
+from inference.schema import DocumentQuality, ExtractionResult, Page, PageKind, PageQuality, Word
+
+LANDSCAPE_RATIO = 1.15
+LOW_CONFIDENCE = 0.45
+
+
+@dataclass(frozen=True)
+class PageTask:
+    data: bytes
+    media_type: str
+    index: int
+    dpi: int
+    limits: LoadLimits
+    engine: str
+    language: str
+
+
+@cache
+def _engine(name: str, language: str) -> OcrEngine:
+    return OCR_ENGINES.create(name, language=language)
+
+
+def _upright(engine: OcrEngine, rgb: np.ndarray, dpi: int) -> tuple[np.ndarray, int]:
+    gray = rgb.mean(axis=2).astype(np.uint8)
+    degrees = engine.orientation(gray, dpi)
+    return (turn(rgb, degrees), degrees) if degrees else (rgb, 0)
+
+
+def _mean_confidence(words: list[Word]) -> float:
+    return sum(w.confidence for w in words) / len(words) if words else 0.0
+
+
+def read_scanned_page(task: PageTask) -> Page:
+    """Render, prepare, OCR and re-read one page. Runs in a worker process."""
+    engine = _engine(task.engine, task.language)
+    rgb = render_page(task.data, task.media_type, task.index, task.dpi, task.limits)
+    rotation = 0
+    if rgb.shape[1] > LANDSCAPE_RATIO * rgb.shape[0]:
+        rgb, rotation = _upright(engine, rgb, task.dpi)
+    prepared = prepare_page(rgb, task.dpi, rotation)
+    words = [] if prepared.quality.blank else engine.read(prepared.print_layer, task.dpi)
+    if words and rotation == 0 and _mean_confidence(words) < LOW_CONFIDENCE:
+        turned, rotation = _upright(engine, rgb, task.dpi)
+        if rotation:
+            prepared = prepare_page(turned, task.dpi, rotation)
+            words = engine.read(prepared.print_layer, task.dpi)
+    if words:
+        ink = np.minimum(prepared.print_layer, prepared.blue_layer)
+        words = reread_page(engine, words, ink, prepared.red_layer, task.dpi, first_page=task.index == 0)
+    quality = prepared.quality.model_copy(update={"mean_word_confidence": round(_mean_confidence(words), 3) if words else None})
+    height, width = prepared.print_layer.shape
+    return Page(index=task.index, kind=PageKind.SCANNED, width=width, height=height, words=assign_lines(words), quality=quality)
+
+
+def read_text_page(page: SourcePage, dpi: int) -> Page:
+    words = assign_lines(page.text_words + page.field_words)
+    return Page(
+        index=page.index,
+        kind=PageKind.BORN_DIGITAL,
+        width=round(page.width_pt * dpi / 72),
+        height=round(page.height_pt * dpi / 72),
+        words=words,
+        quality=PageQuality(blank=not words),
+    )
+
+
+@cache
+def _pool(workers: int) -> Executor:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    atexit.register(pool.shutdown, wait=False, cancel_futures=True)
+    return pool
+
+
+def read_pages(data: bytes, source: SourceDocument, options: PipelineOptions) -> list[Page]:
+    tasks = [
+        PageTask(data, source.media_type, p.index, options.ocr_dpi, options.limits, options.ocr_engine, options.ocr_language)
+        for p in source.pages
+        if p.needs_ocr
+    ]
+    scanned = {page.index: page for page in _pool(options.workers).map(read_scanned_page, tasks)} if tasks else {}
+    return [scanned.get(p.index) or read_text_page(p, options.ocr_dpi) for p in source.pages]
+
+
+def _warnings(source: SourceDocument, pages: list[Page], extraction: Extraction) -> list[str]:
+    warnings = [f"page {p.index + 1} is blank" for p in pages if p.quality.blank]
+    for page in source.pages:
+        if page.source_dpi and page.source_dpi < 195:
+            warnings.append(f"page {page.index + 1} was scanned at {page.source_dpi:.0f} dpi, below the 200 dpi standard")
+    return warnings + extraction.warnings
+
+
+def _quality(pages: list[Page], extraction: Extraction, text: str) -> DocumentQuality:
+    folded = text.lower()
+    return DocumentQuality(
+        pages=[p.quality for p in pages],
+        blank_pages=[p.index for p in pages if p.quality.blank],
+        has_red_seal=any(p.quality.red_seal for p in pages),
+        has_handwriting=any(p.quality.blue_ink for p in pages) or any(w.source == "reread" for p in pages for w in p.words if w.text.isdigit()),
+        has_digital_signature="ký bởi" in folded or "thời gian ký" in folded,
+        incoming_stamp=extraction.incoming_stamp,
+        copy_form=extraction.copy_form,
+    )
+
+
+def extract_pages(data: bytes, source: SourceDocument, options: PipelineOptions) -> tuple[list[Page], ExtractionResult]:
+    pages = read_pages(data, source, options)
+    source_dpi = {p.index: p.source_dpi for p in source.pages}
+    pages = [p.model_copy(update={"quality": p.quality.model_copy(update={"dpi": source_dpi[p.index]})}) for p in pages]
+    extraction = FIELD_EXTRACTORS.create(options.field_extractor).extract(pages)
+    text = "\f".join(p.text for p in pages)
+    result = ExtractionResult(
+        file=source.filename,
+        sha256=source.sha256,
+        pages=len(pages),
+        text=text,
+        fields=extraction.fields,
+        confidence=extraction.confidence,
+        evidence=extraction.evidence,
+        quality=_quality(pages, extraction, text),
+        warnings=_warnings(source, pages, extraction),
+    )
+    return pages, result
+
+
+def extract_document(data: bytes, filename: str, options: PipelineOptions | None = None) -> ExtractionResult:
+    """The extraction contract for one file. Raises `inference.errors.InputError` for bad input."""
+    options = options or PipelineOptions()
+    source = inspect_document(data, filename, options.limits, options.min_text_layer_chars)
+    return extract_pages(data, source, options)[1]

@@ -1,0 +1,150 @@
+"""Second reading of the hard spots of a page: handwritten numbers and days, and red stamps.
+
+Officials often print "Số:    /QĐ-UBND" and "ngày    tháng 01 năm 2025" and fill the gaps by hand,
+in blue or black ink; Tesseract's page pass drops or garbles those digits. Here each gap is located
+from the printed words around it and read again, alone, from the print+handwriting layer, as a text
+line restricted to digits. Urgency, secrecy, copy and incoming-register stamps are red, so they are
+read from the red layer. The words found replace whatever the page pass left in the gap.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from inference.layout import group_lines
+from inference.ocr import OcrEngine
+from inference.schema import BBox, Word
+from inference.text import fold
+
+DIGITS = "0123456789"
+HEADER_BOTTOM = 0.45
+STAMP_WORDS = re.compile(r"\b(khan|toc|mat|den|sao|trich)\b")
+_NUMBER_LABEL = re.compile(r"^s[oô6][:.]?$")
+_DIGITS_ONLY = re.compile(r"^\d{1,5}$")
+_LABELS = ("ngay", "thang", "nam", "so:")
+
+
+def _crop(layer: np.ndarray, box: BBox) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    height, width = layer.shape
+    x0, x1 = int(max(0.0, box.x0) * width), int(min(1.0, box.x1) * width)
+    y0, y1 = int(max(0.0, box.y0) * height), int(min(1.0, box.y1) * height)
+    return layer[y0:y1, x0:x1], (x0, y0, width, height)
+
+
+def read_digits(engine: OcrEngine, ink: np.ndarray, box: BBox, dpi: float) -> Word | None:
+    crop, offset = _crop(ink, box)
+    if crop.size == 0 or crop.min() > 128:
+        return None
+    for mode in ("line", "word"):
+        words = engine.read(crop, dpi, mode=mode, whitelist=DIGITS, offset=offset)
+        text = "".join(w.text for w in words)
+        if _DIGITS_ONLY.match(text):
+            conf = min(w.confidence for w in words)
+            return Word(text=text, bbox=BBox.union([w.bbox for w in words]), confidence=conf, source="reread")
+    return None
+
+
+def _char_width(line: list[Word]) -> float:
+    widths = sorted((w.bbox.x1 - w.bbox.x0) / len(w.text) for w in line if len(w.text) > 1)
+    return widths[len(widths) // 2] if widths else 0.01
+
+
+def _gap(before: Word, after: Word, char_width: float) -> BBox:
+    """The space between two printed words. A label box that swallowed handwriting beside it
+    ("ngày06" read as "ngày") is cut back to the width its own letters need."""
+    height = max(before.bbox.height, after.bbox.height)
+    label_end = min(before.bbox.x1, before.bbox.x0 + 1.25 * len(before.text) * char_width)
+    return BBox(x0=label_end, y0=before.bbox.y0 - 0.6 * height, x1=after.bbox.x0 - 0.2 * char_width, y1=before.bbox.y1 + 0.6 * height)
+
+
+def _sub_word(word: Word, start: int, end: int) -> Word:
+    """The characters [start, end) of a word, with a box apportioned by character count."""
+    width = word.bbox.x1 - word.bbox.x0
+    n = len(word.text)
+    box = word.bbox.model_copy(update={"x0": word.bbox.x0 + width * start / n, "x1": word.bbox.x0 + width * end / n})
+    return word.model_copy(update={"text": word.text[start:end], "bbox": box})
+
+
+def split_glued(word: Word) -> list[Word]:
+    """"ngày/4}'" -> "ngày" + "/4}'"; "O†tháng" -> "O†" + "tháng"; "Số:#4" -> "Số:" + "#4";
+    "Đ4/UBND" -> "Đ4" + "/UBND": handwriting that OCR glued onto the printed label beside it."""
+    folded = fold(word.text)
+    cuts: list[int] = []
+    for label in _LABELS:
+        i = folded.find(label)
+        if i < 0:
+            continue
+        rest = folded[:i] + folded[i + len(label) :]
+        if rest and re.search(r"[^a-z]", rest) and (label != "so:" or i == 0):
+            cuts = [i, i + len(label)]
+            break
+    else:
+        head = folded.split("/", 1)[0]
+        if "/" in folded and head and not _DIGITS_ONLY.match(head) and re.search(r"\d", head):
+            cuts = [len(head)]
+    bounds = [0, *[c for c in cuts if 0 < c < len(folded)], len(folded)]
+    return [_sub_word(word, a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def number_gaps(line: list[Word]) -> list[tuple[BBox, list[Word]]]:
+    """The gap after "Số:" and before the symbol ("/TTr-UBND"), with the words the page pass put there."""
+    left = [w for w in line if w.bbox.x1 < 0.6]
+    for i, word in enumerate(left):
+        if not _NUMBER_LABEL.match(fold(word.text)):
+            continue
+        for j in range(i + 1, len(left)):
+            if left[j].text.startswith(("/", "-")) and len(left[j].text) > 2:
+                return [(_gap(word, left[j], _char_width(line)), left[i + 1 : j])]
+            if "/" in left[j].text:
+                return []
+    return []
+
+
+def date_gaps(line: list[Word]) -> list[tuple[BBox, list[Word]]]:
+    """The gaps after "ngày" and after "tháng" in the date line, with the words the page pass put there."""
+    folded = [re.sub(r"[^a-z0-9]", "", fold(w.text)) for w in line]
+    if "nam" not in folded or "thang" not in folded:
+        return []
+    gaps = []
+    for label, follower in (("ngay", "thang"), ("thang", "nam")):
+        starts = [i for i, f in enumerate(folded) if f == label]
+        ends = [i for i, f in enumerate(folded) if f == follower]
+        if not starts or not ends or ends[-1] <= starts[0]:
+            continue
+        i, j = starts[0], next(e for e in ends if e > starts[0])
+        gaps.append((_gap(line[i], line[j], _char_width(line)), line[i + 1 : j]))
+    return gaps
+
+
+def stamp_words(engine: OcrEngine, red: np.ndarray, dpi: float) -> list[Word]:
+    """Words of red stamps in the top of the page (urgency, secrecy, SAO Y, incoming register)."""
+    top = red[: int(red.shape[0] * HEADER_BOTTOM)]
+    if (top < 128).mean() < 0.0005:
+        return []
+    words = engine.read(top, dpi, mode="sparse", offset=(0, 0, red.shape[1], red.shape[0]))
+    keep = []
+    for line in group_lines(words):
+        if STAMP_WORDS.search(fold(" ".join(w.text for w in line))):
+            keep.extend(w.model_copy(update={"source": "reread"}) for w in line)
+    return keep
+
+
+def reread_page(engine: OcrEngine, words: list[Word], ink: np.ndarray, red: np.ndarray, dpi: float, first_page: bool) -> list[Word]:
+    """The page's words with handwritten gaps read again and, on the first page, red stamps added."""
+    header = [part for w in words if w.bbox.y0 < HEADER_BOTTOM for part in split_glued(w)]
+    words = header + [w for w in words if w.bbox.y0 >= HEADER_BOTTOM]
+    replaced: set[int] = set()
+    found: list[Word] = []
+    for line in group_lines(header):
+        for box, garbage in number_gaps(line) + date_gaps(line):
+            if any(_DIGITS_ONLY.match(w.text) for w in garbage):
+                continue  # the page pass read clean digits there; a lone re-read is not more reliable
+            word = read_digits(engine, ink, box, dpi)
+            if word is not None:
+                found.append(word)
+                replaced.update(id(w) for w in garbage)
+    kept = [w for w in words if id(w) not in replaced]
+    stamps = stamp_words(engine, red, dpi) if first_page else []
+    return kept + found + stamps

@@ -1,0 +1,203 @@
+"""The one schema module: every object that crosses a boundary (CLI, API, storage, training).
+
+Coordinates are normalised to the page: (x0, y0, x1, y1) in [0, 1], origin top-left, so a box
+means the same thing whatever resolution a page was rendered at.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class BBox(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @classmethod
+    def union(cls, boxes: list[BBox]) -> BBox:
+        return cls(
+            x0=min(b.x0 for b in boxes),
+            y0=min(b.y0 for b in boxes),
+            x1=max(b.x1 for b in boxes),
+            y1=max(b.y1 for b in boxes),
+        )
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+WordSource = Literal["ocr", "text_layer", "form_field", "reread"]
+
+
+class Word(BaseModel):
+    """One word on a page, with where it is and how sure the reader was (0..1)."""
+
+    text: str
+    bbox: BBox
+    confidence: float = 1.0
+    source: WordSource = "ocr"
+    line: int = 0
+    """Index of the text line the word belongs to, unique within the page."""
+
+
+class PageKind(StrEnum):
+    BORN_DIGITAL = "born_digital"
+    SCANNED = "scanned"
+
+
+class PageQuality(BaseModel):
+    """Signals measured on one page; flags are derived from them by governance code."""
+
+    dpi: float | None = None
+    rotation: int = 0
+    """Degrees (0/90/180/270) the page was turned to be upright."""
+    skew_degrees: float = 0.0
+    blank: bool = False
+    ink_coverage: float = 0.0
+    red_seal: bool = False
+    blue_ink: bool = False
+    mean_word_confidence: float | None = None
+
+
+class Page(BaseModel):
+    index: int
+    """0-based page number in the file."""
+    kind: PageKind
+    width: int
+    height: int
+    """Pixel size of the prepared image (or of the page at the reference dpi when born-digital)."""
+    words: list[Word] = Field(default_factory=list)
+    quality: PageQuality = Field(default_factory=PageQuality)
+
+    @property
+    def text(self) -> str:
+        return words_to_text(self.words)
+
+
+def words_to_text(words: list[Word]) -> str:
+    lines: dict[int, list[Word]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    ordered = sorted(lines.values(), key=lambda ws: (min(w.bbox.y0 for w in ws), min(w.bbox.x0 for w in ws)))
+    return "\n".join(" ".join(w.text for w in sorted(ws, key=lambda w: w.bbox.x0)) for ws in ordered)
+
+
+class Block(StrEnum):
+    PARTY = "party"
+    GOVERNMENT = "government"
+    MASS_ORG = "mass_org"
+
+
+class Fields(BaseModel):
+    """The metadata of one văn bản (document). Unknown is None, never a guess dressed as a value."""
+
+    organ_name: str | None = None
+    parent_organ_name: str | None = None
+    number: str | None = None
+    """As printed, without "Số" and without spaces: "15/QĐ-XPHC", "127-KL/TW"."""
+    code_number: str | None = None
+    """The running number alone: "15"."""
+    code_notation: str | None = None
+    """The symbol alone: "QĐ-XPHC", "KL/TW"."""
+    place: str | None = None
+    issued_date: date | None = None
+    type_name: str | None = None
+    subject: str | None = None
+    """The trích yếu (summary line), without a leading "V/v"."""
+    signer_position: str | None = None
+    """Authority and position lines joined with " / ": "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"."""
+    signer_name: str | None = None
+    recipients: list[str] = Field(default_factory=list)
+    urgency: str | None = None
+    confidentiality: str | None = None
+    block: Block | None = None
+
+
+FIELD_NAMES: tuple[str, ...] = tuple(Fields.model_fields)
+
+
+class Evidence(BaseModel):
+    """Where a field value was read: page, box and the raw text, and by which method."""
+
+    page: int
+    bbox: BBox
+    text: str
+    method: str
+
+
+class DocumentQuality(BaseModel):
+    pages: list[PageQuality] = Field(default_factory=list)
+    blank_pages: list[int] = Field(default_factory=list)
+    has_red_seal: bool = False
+    has_handwriting: bool = False
+    has_digital_signature: bool = False
+    incoming_stamp: bool = False
+    """An incoming-register stamp ("CV ĐẾN", "ĐẾN Số ... Ngày ...") is on the document."""
+    copy_form: str | None = None
+    """"SAO Y", "SAO LỤC" or "TRÍCH SAO" when the file is a certified copy."""
+
+
+class ExtractionResult(BaseModel):
+    """The extraction contract: `vanthu extract --json` prints it, `POST /v1/extract` returns it."""
+
+    file: str
+    sha256: str
+    pages: int
+    text: str
+    """Full text, pages separated by form feed (\\f)."""
+    fields: Fields
+    confidence: dict[str, float] = Field(default_factory=dict)
+    evidence: dict[str, Evidence] = Field(default_factory=dict)
+    quality: DocumentQuality = Field(default_factory=DocumentQuality)
+    warnings: list[str] = Field(default_factory=list)
+
+
+class DocumentStatus(StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class DocumentRecord(BaseModel):
+    """A stored document as the service shows it."""
+
+    id: str
+    sha256: str
+    filename: str
+    content_type: str | None = None
+    size: int
+    status: DocumentStatus
+    error: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    result: ExtractionResult | None = None
+
+
+class DocumentSummary(BaseModel):
+    """A record in a listing: fields, no full text."""
+
+    id: str
+    sha256: str
+    filename: str
+    status: DocumentStatus
+    pages: int | None = None
+    fields: Fields | None = None
+    created_at: datetime

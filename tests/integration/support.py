@@ -1,0 +1,194 @@
+"""Helpers of the service tests: sample files, bad requests, a look into the store, waiting for jobs."""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from httpx import Response
+from PIL import Image, ImageDraw, ImageFont
+from pypdf import PdfReader, PdfWriter
+from sqlalchemy import func, select
+
+from api.settings import Settings
+from api.store.blobs import BlobStore
+from api.store.db import create_db_engine
+from api.store.models import DocumentRow, JobRow
+from inference.options import LoadLimits, PipelineOptions
+
+with warnings.catch_warnings():
+    # Starlette 1.x would like httpx2 behind its TestClient; the pinned httpx works.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+SAMPLE_DPI = 200
+A4_AT_SAMPLE_DPI = (1654, 2339)
+JOB_TIMEOUT_SECONDS = 120
+MAX_UPLOAD_BYTES = 1024 * 1024
+MAX_PAGES = 2
+
+TextLine = tuple[tuple[int, int], str, int]
+"""Where (pixels), what, and the font size."""
+
+DECISION_LINES: list[TextLine] = [
+    ((180, 160), "UỶ BAN NHÂN DÂN", 30),
+    ((860, 160), "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", 30),
+    ((180, 205), "TỈNH NINH BÌNH", 30),
+    ((980, 205), "Độc lập - Tự do - Hạnh phúc", 30),
+    ((180, 300), "Số: 15/QĐ-UBND", 30),
+    ((860, 300), "Ninh Bình, ngày 12 tháng 3 năm 2024", 30),
+    ((700, 460), "QUYẾT ĐỊNH", 40),
+    ((330, 530), "Về việc phê duyệt kế hoạch cải cách hành chính năm 2024", 30),
+    ((240, 680), "Điều 1. Phê duyệt kế hoạch cải cách hành chính năm 2024 của tỉnh.", 30),
+    ((240, 740), "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.", 30),
+    ((1100, 900), "CHỦ TỊCH", 30),
+    ((1040, 1150), "Nguyễn Văn An", 30),
+]
+"""A quyết định (decision) of a provincial People's Committee."""
+
+
+def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "pipeline": PipelineOptions(workers=1, limits=LoadLimits(max_pages=MAX_PAGES)),
+        "max_upload_bytes": MAX_UPLOAD_BYTES,
+        "job_poll_seconds": 0.2,
+    }
+    return Settings(**(values | overrides))
+
+
+# --- sample files --------------------------------------------------------------------------------
+
+
+def render_page(lines: list[TextLine]) -> Image.Image:
+    page = Image.new("RGB", A4_AT_SAMPLE_DPI, "white")
+    draw = ImageDraw.Draw(page)
+    for position, line, size in lines:
+        draw.text(position, line, fill="black", font=ImageFont.truetype(FONT_PATH, size))
+    return page
+
+
+def encode(pages: list[Image.Image], image_format: str) -> bytes:
+    buffer = io.BytesIO()
+    pages[0].save(buffer, image_format, dpi=(SAMPLE_DPI, SAMPLE_DPI), save_all=True, append_images=pages[1:])
+    return buffer.getvalue()
+
+
+@functools.cache
+def decision_png() -> bytes:
+    return encode([render_page(DECISION_LINES)], "PNG")
+
+
+@functools.cache
+def decision_pdf() -> bytes:
+    """The decision as an image-only (scanned) PDF."""
+    return encode([render_page(DECISION_LINES)], "PDF")
+
+
+@functools.cache
+def numbered_pdf(pages: int) -> bytes:
+    """An image-only PDF of `pages` nearly empty pages, different for each count."""
+    return encode([render_page([((150, 150), f"Trang {i + 1}/{pages}", 30)]) for i in range(pages)], "PDF")
+
+
+def encrypted(pdf: bytes) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.encrypt("mật khẩu")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+# --- bad requests --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BadRequest:
+    """A request the upload routes must refuse with `status` and error `code`."""
+
+    status: int
+    code: str
+    files: dict[str, tuple[str, bytes]] | None = None
+    body: bytes = b""
+    content_type: str = ""
+    chunked: bool = False
+    """Send the body without Content-Length, so only the streaming check can stop it."""
+
+    def send(self, client: TestClient, path: str) -> Response:
+        if self.files is not None:
+            return client.post(path, files=self.files)
+        content = iter([self.body]) if self.chunked else self.body
+        return client.post(path, content=content, headers={"content-type": self.content_type})
+
+
+def multipart_body(filename: str, data: bytes, boundary: str = "vanthu-test-boundary") -> tuple[bytes, str]:
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n\r\n'
+    return head.encode() + data + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def _streamed_oversized_body() -> BadRequest:
+    body, content_type = multipart_body("big.pdf", b"%PDF-1.7\n" + b"0" * (MAX_UPLOAD_BYTES + 100_000))
+    return BadRequest(413, "too_large", body=body, content_type=content_type, chunked=True)
+
+
+BAD_REQUESTS: dict[str, Callable[[], BadRequest]] = {
+    "empty file": lambda: BadRequest(422, "empty_file", files={"file": ("empty.pdf", b"")}),
+    "no file part": lambda: BadRequest(422, "missing_file", files={"document": ("scan.pdf", decision_pdf())}),
+    "not multipart": lambda: BadRequest(415, "unsupported_media_type", body=decision_pdf(), content_type="application/pdf"),
+    "file over the limit": lambda: BadRequest(
+        413, "too_large", files={"file": ("big.pdf", b"%PDF-1.7\n" + b"0" * MAX_UPLOAD_BYTES)}
+    ),
+    "body over the limit, streamed": _streamed_oversized_body,
+    "html behind .pdf": lambda: BadRequest(
+        415, "unsupported_format", files={"file": ("scan.pdf", b"<!DOCTYPE html><html><body>404</body></html>")}
+    ),
+    "corrupt pdf": lambda: BadRequest(
+        422, "corrupt_file", files={"file": ("broken.pdf", b"%PDF-1.7\n" + os.urandom(2000) + b"\n%%EOF\n")}
+    ),
+    "truncated pdf": lambda: BadRequest(
+        422, "corrupt_file", files={"file": ("cut.pdf", decision_pdf()[: len(decision_pdf()) // 2])}
+    ),
+    "encrypted pdf": lambda: BadRequest(422, "encrypted_file", files={"file": ("locked.pdf", encrypted(decision_pdf()))}),
+    "too many pages": lambda: BadRequest(413, "too_large", files={"file": ("long.pdf", numbered_pdf(MAX_PAGES + 1))}),
+}
+
+
+# --- looking into the service --------------------------------------------------------------------
+
+
+class StoreProbe:
+    """What the service stored: rows and blob files."""
+
+    def __init__(self, settings: Settings):
+        self.engine = create_db_engine(settings.database_url)
+        self.blobs = BlobStore(settings.blobs_dir)
+
+    def count(self, table: type[DocumentRow] | type[JobRow]) -> int:
+        with self.engine.connect() as connection:
+            return connection.scalar(select(func.count()).select_from(table)) or 0
+
+    def blob_files(self) -> list[Path]:
+        return self.blobs.files()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def wait_for_document(client: TestClient, document_id: str, timeout: float = JOB_TIMEOUT_SECONDS) -> dict:
+    """Poll until the document is done or failed; its record as JSON."""
+    deadline = time.monotonic() + timeout
+    while True:
+        record = client.get(f"/v1/documents/{document_id}").json()
+        if record["status"] in ("done", "failed"):
+            return record
+        if time.monotonic() > deadline:
+            raise AssertionError(f"document {document_id} still {record['status']} after {timeout} s")
+        time.sleep(0.2)

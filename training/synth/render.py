@@ -1,0 +1,290 @@
+"""DocumentSpec -> born-digital PDF (Decree 30 / HD 36 layout, real text layer) -> scanned page images."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import numpy as np
+import pypdfium2 as pdfium
+from PIL import Image
+
+from inference.schema import Block
+from training.synth.degrade import DegradeParams, blank_page, degrade_page
+from training.synth.formats import date_line, date_parts
+from training.synth.ink import draw_scan_ink
+from training.synth.layout import FIXED_DATE, PT, Box, Composer, new_pdf
+from training.synth.spec import DocumentSpec
+from training.synth.truth import RenderedDocument
+
+RED = (215, 0, 0)
+HEADER_SPACING = 1.2
+NUMBER_GAP_MM, DAY_GAP_MM = 15.0, 9.0
+INK_MARGIN_MM = 3.0
+"""Scan-only ink is drawn with jitter; its truth box is the nominal spot grown by this much."""
+INCOMING_BOX: Box = (8.0, 4.0, 58.0, 28.0)
+SIGNATURE_SPLIT = 0.45
+"""The signature column starts this far across the text width; "Nơi nhận" sits left of it."""
+
+
+def render_pdf(spec: DocumentSpec) -> RenderedDocument:
+    """The born-digital PDF with a real text layer, and where everything was put."""
+    c = Composer(new_pdf(), spec.page)
+    c.new_page()
+    if spec.digital_signature_box:
+        digital_signature(c, spec)
+    if spec.incoming_stamp:
+        c.mark("stamps", grown(INCOMING_BOX), incoming_text(spec), layer="scan")
+    split, header_bottom = header(c, spec)
+    c.y = number_and_date(c, spec, split, header_bottom + 2.5)
+    if not spec.is_cong_van:
+        title(c, spec)
+    kinh_gui(c, spec)
+    body(c, spec)
+    closing(c, spec)
+    return RenderedDocument(pdf=bytes(c.pdf.output()), spec=spec, pages=c.truths())
+
+
+def grown(box: Box, by: float = INK_MARGIN_MM) -> Box:
+    return (box[0] - by, box[1] - by, box[2] + by, box[3] + by)
+
+
+def line_height(size: float, spacing: float = HEADER_SPACING) -> float:
+    return size * PT * spacing
+
+
+def incoming_text(spec: DocumentSpec) -> str:
+    a = spec.arrival
+    return f"{a.receiver}\nCÔNG VĂN ĐẾN\nSố: {a.number}\nNgày: {a.received:%d/%m/%Y}"
+
+
+def digital_signature(c: Composer, spec: DocumentSpec) -> None:
+    """The e-signature appearance top right of page 1 ("Ký bởi ... Thời gian ký ...")."""
+    lines = [f"Ký bởi: {(spec.fields.organ_name or '').title()}",
+             f"Thời gian ký: {spec.signed_at:%d.%m.%Y %H:%M:%S} +07:00"]
+    size = 9.0
+    width = max(c.width(t, "", size) for t in lines) + 4
+    x0, top = 204.0 - width, 3.0
+    for i, text in enumerate(lines):
+        c.draw(text, x0 + 2, top + 1 + i * line_height(size), "", size, "digital_signature", colour=RED)
+    c.frame((x0, top, 204.0, top + 2 + len(lines) * line_height(size)), RED, 0.3)
+
+
+def header(c: Composer, spec: DocumentSpec) -> tuple[float, float]:
+    """Issuer top left, motto top right; returns the column split and the header's bottom."""
+    size = spec.page.header_size
+    # The Tiêu ngữ is set one point larger than the Quốc hiệu (Decree 30 App. I).
+    sizes = [size] + [size + 1] * (len(spec.motto) - 1)
+    motto_width = max(c.width(t, "B", s) for t, s in zip(spec.motto, sizes, strict=True))
+    split = c.right - max(motto_width + 6, (c.right - c.left) * 0.55)
+    left = issuer(c, spec, c.left, split)
+    right = stacked(c, list(zip(spec.motto, ["B"] * len(spec.motto), sizes, strict=True)), split, c.right, "motto")
+    c.rule(*_under(c, spec.motto[-1], "B", sizes[-1], split, c.right, 1.0), right + 0.8)
+    return split, max(left, right + 1.5)
+
+
+def _under(c: Composer, text: str, style: str, size: float, x0: float, x1: float, share: float) -> tuple[float, float]:
+    """A rule centred under `text`, `share` of its width long."""
+    half = c.width(text, style, size) * share / 2
+    return (x0 + x1) / 2 - half, (x0 + x1) / 2 + half
+
+
+def stacked(c: Composer, lines: list[tuple[str, str, float]], x0: float, x1: float, name: str) -> float:
+    """Centred, wrapped header lines from the composer's y; returns the bottom."""
+    y = c.y
+    for text, style, size in lines:
+        for line in c.wrap(text, x1 - x0 - 2, style, size):
+            c.draw_centred(line, x0, x1, y, style, size, name)  # type: ignore[arg-type]
+            y += line_height(size)
+    return y
+
+
+def issuer(c: Composer, spec: DocumentSpec, x0: float, x1: float) -> float:
+    size = spec.page.header_size
+    f = spec.fields
+    lines = [(f.parent_organ_name, "", size)] if f.parent_organ_name else []
+    bottom = stacked(c, [*lines, (f.organ_name or "", "B", size)], x0, x1, "issuer")
+    if spec.issuer_mark:
+        c.draw_centred(spec.issuer_mark, x0, x1, bottom, "B", size, "issuer")
+        return bottom + line_height(size)
+    last = c.wrap(f.organ_name or "", x1 - x0 - 2, "B", size)[-1]
+    c.rule(*_under(c, last, "B", size, x0, x1, 0.45), bottom + 0.8)
+    return bottom + 1.5
+
+
+def number_and_date(c: Composer, spec: DocumentSpec, split: float, top: float) -> float:
+    """"Số: ..." centred left, place and date italic right, on one line; V/v and stamps under the number."""
+    size, f = spec.page.header_size, spec.fields
+    assert f.issued_date and f.place
+    if spec.handwritten_number:
+        x = centred_x(c, c.left, split, c.gap_width(spec.number_label, spec.number_tail, NUMBER_GAP_MM, "", size))
+        _, gap = c.draw_with_gap(spec.number_label, spec.number_tail, NUMBER_GAP_MM, x, top, "", size, "number")
+        c.mark("handwriting", grown(gap), f.code_number or "", layer="scan")
+    else:
+        c.draw_centred(f"{spec.number_label} {f.number}", c.left, split, top, "", size, "number")
+    date_size = size + 1
+    head, tail = date_parts(f.place, f.issued_date)
+    if spec.handwritten_day:
+        x = centred_x(c, split, c.right, c.gap_width(head, tail, DAY_GAP_MM, "I", date_size))
+        _, gap = c.draw_with_gap(head, tail, DAY_GAP_MM, x, top, "I", date_size, "place_date")
+        c.mark("handwriting", grown(gap), str(f.issued_date.day), layer="scan")
+    else:
+        text = date_line(f.place, f.issued_date)
+        c.draw(text, centred_x(c, split, c.right, c.width(text, "I", date_size)), top, "I", date_size, "place_date")
+    y = top + line_height(date_size)
+    if spec.is_cong_van:
+        c.y = y
+        y = stacked(c, [(f"V/v {f.subject}", "", size)], c.left, split, "title")
+    return stamps(c, spec, c.left, split, y + 1.5) + 2.5
+
+
+def centred_x(c: Composer, x0: float, x1: float, width: float) -> float:
+    """Left edge of `width` centred between x0 and x1, pulled back inside the right margin if too wide."""
+    return min((x0 + x1 - width) / 2, c.right - width)
+
+
+def stamps(c: Composer, spec: DocumentSpec, x0: float, x1: float, top: float) -> float:
+    """Urgency and secrecy: red framed caps under the number (Decree 30 boxes 10a/10b)."""
+    size = spec.page.header_size + 1
+    for text in spec.stamps:
+        box = c.draw_centred(text, x0, x1, top + 1.5, "B", size, "stamps", colour=RED)
+        c.frame(grown(box, 1.2), RED, 0.6)
+        top = box[3] + 3.5
+    return top
+
+
+def title(c: Composer, spec: DocumentSpec) -> None:
+    """Type name (caps bold) and trích yếu (bold), centred, with a short rule under."""
+    size = spec.page.body_size
+    type_size = size + (2 if spec.layout == Block.PARTY else 0)
+    c.y += 2
+    c.y = stacked(c, [((spec.fields.type_name or "").upper(), "B", type_size)], c.left, c.right, "title")
+    width = c.right - c.left
+    margin = width * 0.1
+    c.y = stacked(c, [(spec.fields.subject or "", "B", size)], c.left + margin, c.right - margin, "title")
+    c.rule(*_centre_span(c, width * 0.25), c.y + 0.8)
+    c.y += 4
+
+
+def _centre_span(c: Composer, length: float) -> tuple[float, float]:
+    mid = (c.left + c.right) / 2
+    return mid - length / 2, mid + length / 2
+
+
+def kinh_gui(c: Composer, spec: DocumentSpec) -> None:
+    if not spec.kinh_gui:
+        return
+    size = spec.page.body_size
+    label = "Kính gửi:"
+    single = f"{label} {spec.kinh_gui[0]}."
+    c.y += 1
+    if len(spec.kinh_gui) == 1 and c.width(single, "", size) < (c.right - c.left) * 0.9:
+        c.draw_centred(single, c.left, c.right, c.y, "", size, "kinh_gui")
+        c.y += line_height(size) + 2
+        return
+    x_label = c.left + (c.right - c.left) * 0.15
+    x_items = x_label + c.width(label + " ", "", size)
+    c.draw(label, x_label, c.y, "", size, "kinh_gui")
+    many = len(spec.kinh_gui) > 1
+    for i, item in enumerate(spec.kinh_gui):
+        text = f"{'- ' if many else ''}{item}{'.' if i == len(spec.kinh_gui) - 1 else ';'}"
+        for line in c.wrap(text, c.right - x_items, "", size):
+            c.draw(line, x_items, c.y, "", size, "kinh_gui")
+            c.y += line_height(size)
+    c.y += 2
+
+
+STYLE = {"plain": "", "italic": "I", "bold": "B", "heading": "B"}
+
+
+def body(c: Composer, spec: DocumentSpec) -> None:
+    """Justified paragraphs with a first-line indent; headings centred; pages break line by line."""
+    layout = spec.page
+    size, width = layout.body_size, c.right - c.left
+    step = line_height(size, layout.line_spacing)
+    for p in spec.body:
+        style = STYLE[p.style]
+        indent = 0.0 if p.style == "heading" else layout.first_line_indent
+        lines = c.wrap(p.text, width, style, size, indent)
+        for i, line in enumerate(lines):
+            c.need(step)
+            if p.style == "heading":
+                c.draw_centred(line, c.left, c.right, c.y, style, size, "body")
+            else:
+                shift = indent if i == 0 else 0.0
+                justify = width - shift if i < len(lines) - 1 else None
+                c.draw(line, c.left + shift, c.y, style, size, "body", justify=justify)
+            c.y += step
+        c.y += layout.paragraph_gap
+
+
+def recipient_lines(c: Composer, spec: DocumentSpec, width: float) -> list[str]:
+    items = [f"- {r}{'.' if i == len(spec.recipients) - 1 else ';'}" for i, r in enumerate(spec.recipients)]
+    return [line for item in items for line in c.wrap(item, width, "", 11)]
+
+
+def closing(c: Composer, spec: DocumentSpec) -> None:
+    """Signature block bottom right and "Nơi nhận" bottom left, level with each other, kept on one page."""
+    size, gap = spec.page.body_size, spec.page.signature_gap
+    split = c.left + (c.right - c.left) * SIGNATURE_SPLIT
+    step_sig, step_rec = line_height(size), line_height(11, 1.25)
+    rec_lines = recipient_lines(c, spec, split - c.left - 4)
+    signature_height = step_sig * (len(spec.signature_lines) + 1) + gap
+    c.y += 3
+    c.need(max(signature_height, step_rec * (len(rec_lines) + 1.2)))
+    top = c.y
+    y = top
+    for line in spec.signature_lines:
+        c.draw_centred(line, split, c.right, y, "B", size, "signature")
+        y += step_sig
+    scan_ink(c, spec, split, y, y + gap)
+    c.draw_centred(spec.fields.signer_name or "", split, c.right, y + gap, "B", size, "signature")
+    c.draw("Nơi nhận:", c.left, top, "BI", 12, "recipients")
+    y_rec = top + step_rec * 1.2
+    for line in rec_lines:
+        c.draw(line, c.left + (0 if line.startswith("- ") else 2), y_rec, "", 11, "recipients")
+        y_rec += step_rec
+    c.y = max(y + gap + step_sig, y_rec)
+
+
+def scan_ink(c: Composer, spec: DocumentSpec, x0: float, top: float, bottom: float) -> None:
+    """Where render_scan puts the seal (over the left third of the signature) and the signature."""
+    centre, middle = (x0 + c.right) / 2, (top + bottom) / 2
+    if spec.red_seal:
+        r = spec.page.seal_diameter / 2
+        cx = centre - (c.right - x0) * 0.22
+        c.mark("seal", grown((cx - r, middle - r, cx + r, middle + r), 1.0), spec.fields.organ_name or "", "scan")
+    if spec.wet_signature:
+        c.mark("signature_ink", grown((centre - 20, top + 2, centre + 20, bottom - 2)), layer="scan")
+
+
+def render_scan(rendered: RenderedDocument, rng: random.Random, dpi: int = 300,
+                degrade: DegradeParams | None = None) -> list[np.ndarray]:
+    """The paper copy as a scanner saw it: RGB uint8 pages, ink added, then degraded."""
+    params = degrade or DegradeParams()
+    noise = np.random.default_rng(rng.getrandbits(64))
+    document = pdfium.PdfDocument(rendered.pdf)
+    pages: list[np.ndarray] = []
+    try:
+        for truth, page in zip(rendered.pages, document, strict=True):
+            image = page.render(scale=dpi / 72, rev_byteorder=True).to_numpy()[..., :3].copy()
+            draw_scan_ink(image, truth, rendered.spec, rng)
+            pages.append(degrade_page(image, params, noise))
+    finally:
+        document.close()
+    if params.blank_back_page:
+        pages.append(degrade_page(blank_page(pages[-1].shape, noise), params.model_copy(update={"rotation": 0}), noise))
+    return pages
+
+
+def save_scan_pdf(images: list[np.ndarray], dpi: int = 300, quality: int = 80) -> bytes:
+    """Page images into one JPEG-compressed PDF at `dpi`, so the scan exists as a file."""
+    pictures = [Image.fromarray(a if not _is_grey(a) else a[..., 0]) for a in images]
+    out = io.BytesIO()
+    pictures[0].save(out, "PDF", resolution=float(dpi), save_all=True, append_images=pictures[1:], quality=quality,
+                     creationDate=FIXED_DATE, modDate=FIXED_DATE)
+    return out.getvalue()
+
+
+def _is_grey(image: np.ndarray) -> bool:
+    return bool(np.array_equal(image[..., 0], image[..., 1]) and np.array_equal(image[..., 1], image[..., 2]))
