@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,7 +48,15 @@ def serve(
     """Run the HTTP API (migrates the database and starts the job workers)."""
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _exit_normally_on_sigterm()
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+def _exit_normally_on_sigterm() -> None:
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again. With the default
+    # action that kills the process before atexit hooks run, and the pipeline's OCR worker
+    # processes are left behind; as SystemExit the interpreter exits normally and they stop.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
 
 
 @app.command()

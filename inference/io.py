@@ -47,6 +47,9 @@ class SourcePage:
     text_words: list[Word]
     field_words: list[Word]
     needs_ocr: bool
+    appearance_boxes: list[BBox] = field(default_factory=list)
+    """Annotations drawn only by an appearance stream, with no text value: e-signing platforms stamp
+    the number and the day this way (in /Sig widgets). They are OCRed from a rendering of the page."""
 
 
 @dataclass(frozen=True)
@@ -151,13 +154,16 @@ def inspect_document(data: bytes, filename: str, limits: LoadLimits, min_text_ch
     )
 
 
-def render_page(data: bytes, media_type: str, index: int, dpi: int, limits: LoadLimits) -> np.ndarray:
-    """Page `index` as an RGB uint8 array (H x W x 3) at `dpi`; self-contained, for worker processes."""
+def render_page(
+    data: bytes, media_type: str, index: int, dpi: int, limits: LoadLimits, annotations: bool = True
+) -> np.ndarray:
+    """Page `index` as an RGB uint8 array (H x W x 3) at `dpi`; self-contained, for worker processes.
+    `annotations=False` leaves out PDF annotations and form widgets (to isolate what they draw)."""
     if dpi <= 0:
         raise ValueError(f"dpi must be positive, got {dpi}")
     _check_bytes(data, limits)
     if media_type == PDF:
-        return _render_pdf(data, index, dpi, limits)
+        return _render_pdf(data, index, dpi, limits, annotations)
     if media_type in _PIL_FORMATS:
         return _render_image(data, media_type, index, dpi, limits)
     raise UnsupportedFormat(f"Cannot render {media_type!r}: only PDF, TIFF, PNG and JPEG are supported.")
@@ -517,18 +523,25 @@ _VALUE_FIELD_TYPES = (
 )
 
 
-def _field_words(pdf: pdfium.PdfDocument, page: pdfium.PdfPage, frame: _PageFrame, first_line: int) -> list[Word]:
-    """One word per non-empty annotation value, boxed by the annotation's /Rect."""
+def _field_words(
+    annotations: list[tuple[str, _Rect, bool]], frame: _PageFrame, first_line: int
+) -> tuple[list[Word], list[BBox]]:
+    """One word per non-empty annotation value, boxed by the annotation's /Rect; and the boxes of
+    annotations that have only an appearance to show."""
     words: list[Word] = []
-    for value, rect in _annotation_values(pdf, page):
+    drawn_only: list[BBox] = []
+    for value, rect, has_appearance in annotations:
         text = unicodedata.normalize("NFC", " ".join(value.split()))
+        box = frame.normalise(frame.to_display(rect))
         if text:
-            box = frame.normalise(frame.to_display(rect))
             words.append(Word(text=text, bbox=box, source="form_field", line=first_line + len(words)))
-    return words
+        elif has_appearance and (box.x1 - box.x0) * box.height < 0.25:
+            drawn_only.append(box)
+    return words, drawn_only
 
 
-def _annotation_values(pdf: pdfium.PdfDocument, page: pdfium.PdfPage) -> list[tuple[str, _Rect]]:
+def _annotation_values(pdf: pdfium.PdfDocument, page: pdfium.PdfPage) -> list[tuple[str, _Rect, bool]]:
+    """(value, /Rect, has an appearance stream) of each annotation on the page."""
     values = []
     for i in range(pdfium_c.FPDFPage_GetAnnotCount(page)):
         annot = pdfium_c.FPDFPage_GetAnnot(page, i)
@@ -537,7 +550,10 @@ def _annotation_values(pdf: pdfium.PdfDocument, page: pdfium.PdfPage) -> list[tu
         try:
             rect = pdfium_c.FS_RECTF()
             if pdfium_c.FPDFAnnot_GetRect(annot, rect):
-                values.append((_annotation_value(pdf, annot), (rect.left, rect.bottom, rect.right, rect.top)))
+                has_appearance = bool(pdfium_c.FPDFAnnot_HasKey(annot, b"AP"))
+                values.append(
+                    (_annotation_value(pdf, annot), (rect.left, rect.bottom, rect.right, rect.top), has_appearance)
+                )
         finally:
             pdfium_c.FPDFPage_CloseAnnot(annot)
     return values
@@ -590,7 +606,7 @@ def _inspect_pdf_page(pdf: pdfium.PdfDocument, index: int, limits: LoadLimits, m
         frame = _PageFrame.of(page)
         text_words = _text_words(page, frame)
         first_field_line = max((w.line for w in text_words), default=-1) + 1
-        field_words = _field_words(pdf, page, frame, first_field_line)
+        field_words, appearance_boxes = _field_words(_annotation_values(pdf, page), frame, first_field_line)
         width, height = page.get_size()
     finally:
         page.close()
@@ -602,6 +618,7 @@ def _inspect_pdf_page(pdf: pdfium.PdfDocument, index: int, limits: LoadLimits, m
         text_words=text_words,
         field_words=field_words,
         needs_ocr=_pdf_needs_ocr(text_words, scan, min_text_chars),
+        appearance_boxes=appearance_boxes,
     )
 
 
@@ -613,7 +630,7 @@ def _pdf_needs_ocr(text_words: list[Word], scan: _ObjectScan, min_text_chars: in
     return scan.full_page_image_dpi is not None and earlier_ocr
 
 
-def _render_pdf(data: bytes, index: int, dpi: int, limits: LoadLimits) -> np.ndarray:
+def _render_pdf(data: bytes, index: int, dpi: int, limits: LoadLimits, annotations: bool) -> np.ndarray:
     with _open_pdf(data) as pdf:
         page = _page(pdf, index)
         try:
@@ -621,7 +638,9 @@ def _render_pdf(data: bytes, index: int, dpi: int, limits: LoadLimits) -> np.nda
             width, height = (math.ceil(side * scale) for side in page.get_size())
             _check_pixels(width, height, f"Page {index + 1} at {dpi} dpi", limits)
             _check_embedded_images(_scan_objects(page), index, limits)
-            bitmap = page.render(scale=scale, may_draw_forms=True, draw_annots=True, rev_byteorder=True)
+            bitmap = page.render(
+                scale=scale, may_draw_forms=annotations, draw_annots=annotations, rev_byteorder=True
+            )
             return np.ascontiguousarray(bitmap.to_numpy())
         finally:
             page.close()

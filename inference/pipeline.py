@@ -20,8 +20,8 @@ from inference.layout import assign_lines
 from inference.ocr import OCR_ENGINES, OcrEngine
 from inference.options import LoadLimits, PipelineOptions
 from inference.prepare import prepare_page, turn
-from inference.reread import reread_page
-from inference.schema import DocumentQuality, ExtractionResult, Page, PageKind, PageQuality, Word
+from inference.reread import read_digits, reread_page
+from inference.schema import BBox, DocumentQuality, ExtractionResult, Page, PageKind, PageQuality, Word
 
 LANDSCAPE_RATIO = 1.15
 LOW_CONFIDENCE = 0.45
@@ -36,6 +36,8 @@ class PageTask:
     limits: LoadLimits
     engine: str
     language: str
+    boxes: tuple[BBox, ...] = ()
+    """For a born-digital page: the appearance-only annotations to OCR."""
 
 
 @cache
@@ -75,8 +77,31 @@ def read_scanned_page(task: PageTask) -> Page:
     return Page(index=task.index, kind=PageKind.SCANNED, width=width, height=height, words=assign_lines(words), quality=quality)
 
 
-def read_text_page(page: SourcePage, dpi: int) -> Page:
-    words = assign_lines(page.text_words + page.field_words)
+def read_appearances(task: PageTask) -> list[Word]:
+    """OCR what appearance-only annotations draw on a born-digital page (e-signed number and day).
+
+    The page is rendered with and without annotations; only the ink the annotations add is read, so
+    the print beneath a widget is not read twice. A short token is read again as digits. Worker."""
+    engine = _engine(task.engine, task.language)
+    with_annotations = render_page(task.data, task.media_type, task.index, task.dpi, task.limits).min(axis=2)
+    without = render_page(task.data, task.media_type, task.index, task.dpi, task.limits, annotations=False).min(axis=2)
+    added = np.where(with_annotations.astype(np.int16) < without.astype(np.int16) - 40, with_annotations, 255).astype(np.uint8)
+    height, width = added.shape
+    words: list[Word] = []
+    for box in task.boxes:
+        x0, y0 = int(box.x0 * width), int(box.y0 * height)
+        crop = added[y0 : int(box.y1 * height), x0 : int(box.x1 * width)]
+        if crop.size == 0 or crop.min() > 128:
+            continue
+        found = engine.read(crop, task.dpi, mode="sparse", offset=(x0, y0, width, height))
+        if len(found) == 1 and len(found[0].text) <= 4:
+            found = [read_digits(engine, added, box, task.dpi) or found[0]]
+        words += [w.model_copy(update={"source": "form_field"}) for w in found]
+    return words
+
+
+def read_text_page(page: SourcePage, dpi: int, drawn_words: list[Word]) -> Page:
+    words = assign_lines(page.text_words + page.field_words + drawn_words)
     return Page(
         index=page.index,
         kind=PageKind.BORN_DIGITAL,
@@ -95,13 +120,18 @@ def _pool(workers: int) -> Executor:
 
 
 def read_pages(data: bytes, source: SourceDocument, options: PipelineOptions) -> list[Page]:
-    tasks = [
-        PageTask(data, source.media_type, p.index, options.ocr_dpi, options.limits, options.ocr_engine, options.ocr_language)
-        for p in source.pages
-        if p.needs_ocr
-    ]
-    scanned = {page.index: page for page in _pool(options.workers).map(read_scanned_page, tasks)} if tasks else {}
-    return [scanned.get(p.index) or read_text_page(p, options.ocr_dpi) for p in source.pages]
+    def task(page: SourcePage) -> PageTask:
+        return PageTask(
+            data, source.media_type, page.index, options.ocr_dpi, options.limits, options.ocr_engine,
+            options.ocr_language, tuple(page.appearance_boxes),
+        )
+
+    pool = _pool(options.workers)
+    scanned_pages = [p for p in source.pages if p.needs_ocr]
+    drawn_pages = [p for p in source.pages if not p.needs_ocr and p.appearance_boxes]
+    scanned = dict(zip([p.index for p in scanned_pages], pool.map(read_scanned_page, map(task, scanned_pages))))
+    drawn = dict(zip([p.index for p in drawn_pages], pool.map(read_appearances, map(task, drawn_pages))))
+    return [scanned.get(p.index) or read_text_page(p, options.ocr_dpi, drawn.get(p.index, [])) for p in source.pages]
 
 
 def _warnings(source: SourceDocument, pages: list[Page], extraction: Extraction) -> list[str]:

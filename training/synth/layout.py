@@ -102,6 +102,17 @@ class Composer:
                 current = trial
         return [*lines, current] if current else lines
 
+    def wrap_balanced(self, text: str, width: float, style: str, size: float) -> list[str]:
+        """Like wrap, but as narrow as the same number of lines allows, so no lone last word."""
+        best = self.wrap(text, width, style, size)
+        while len(best) > 1 and width > 20:
+            width *= 0.95
+            trial = self.wrap(text, width, style, size)
+            if len(trial) > len(best):
+                break
+            best = trial
+        return best
+
     def draw(self, text: str, x: float, top: float, style: str, size: float, name: RegionName,
              justify: float | None = None, colour: RGB = BLACK) -> Box:
         """One line with its top at `top`; `justify` spreads the words over that width."""

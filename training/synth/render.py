@@ -19,6 +19,8 @@ from training.synth.truth import RenderedDocument
 
 RED = (215, 0, 0)
 HEADER_SPACING = 1.2
+HEADER_OUTDENT = 10.0
+"""The issuer column starts this far left of the text margin, as the header tables of real templates do."""
 NUMBER_GAP_MM, DAY_GAP_MM = 15.0, 9.0
 INK_MARGIN_MM = 3.0
 """Scan-only ink is drawn with jitter; its truth box is the nominal spot grown by this much."""
@@ -76,8 +78,8 @@ def header(c: Composer, spec: DocumentSpec) -> tuple[float, float]:
     # The Tiêu ngữ is set one point larger than the Quốc hiệu (Decree 30 App. I).
     sizes = [size] + [size + 1] * (len(spec.motto) - 1)
     motto_width = max(c.width(t, "B", s) for t, s in zip(spec.motto, sizes, strict=True))
-    split = c.right - max(motto_width + 6, (c.right - c.left) * 0.55)
-    left = issuer(c, spec, c.left, split)
+    split = c.right - motto_width - 6
+    left = issuer(c, spec, c.left - HEADER_OUTDENT, split)
     right = stacked(c, list(zip(spec.motto, ["B"] * len(spec.motto), sizes, strict=True)), split, c.right, "motto")
     c.rule(*_under(c, spec.motto[-1], "B", sizes[-1], split, c.right, 1.0), right + 0.8)
     return split, max(left, right + 1.5)
@@ -93,7 +95,7 @@ def stacked(c: Composer, lines: list[tuple[str, str, float]], x0: float, x1: flo
     """Centred, wrapped header lines from the composer's y; returns the bottom."""
     y = c.y
     for text, style, size in lines:
-        for line in c.wrap(text, x1 - x0 - 2, style, size):
+        for line in c.wrap_balanced(text, x1 - x0 - 2, style, size):
             c.draw_centred(line, x0, x1, y, style, size, name)  # type: ignore[arg-type]
             y += line_height(size)
     return y
@@ -107,35 +109,37 @@ def issuer(c: Composer, spec: DocumentSpec, x0: float, x1: float) -> float:
     if spec.issuer_mark:
         c.draw_centred(spec.issuer_mark, x0, x1, bottom, "B", size, "issuer")
         return bottom + line_height(size)
-    last = c.wrap(f.organ_name or "", x1 - x0 - 2, "B", size)[-1]
+    last = c.wrap_balanced(f.organ_name or "", x1 - x0 - 2, "B", size)[-1]
     c.rule(*_under(c, last, "B", size, x0, x1, 0.45), bottom + 0.8)
     return bottom + 1.5
 
 
 def number_and_date(c: Composer, spec: DocumentSpec, split: float, top: float) -> float:
-    """"Số: ..." centred left, place and date italic right, on one line; V/v and stamps under the number."""
+    """"Số: ..." centred left, place and date italic right, on one baseline; V/v and stamps under the number."""
     size, f = spec.page.header_size, spec.fields
     assert f.issued_date and f.place
+    left = c.left - HEADER_OUTDENT
     if spec.handwritten_number:
-        x = centred_x(c, c.left, split, c.gap_width(spec.number_label, spec.number_tail, NUMBER_GAP_MM, "", size))
+        x = centred_x(c, left, split, c.gap_width(spec.number_label, spec.number_tail, NUMBER_GAP_MM, "", size))
         _, gap = c.draw_with_gap(spec.number_label, spec.number_tail, NUMBER_GAP_MM, x, top, "", size, "number")
         c.mark("handwriting", grown(gap), f.code_number or "", layer="scan")
     else:
-        c.draw_centred(f"{spec.number_label} {f.number}", c.left, split, top, "", size, "number")
+        c.draw_centred(f"{spec.number_label} {f.number}", left, split, top, "", size, "number")
     date_size = size + 1
+    date_top = top - PT  # one point larger: start one point higher to share the baseline
     head, tail = date_parts(f.place, f.issued_date)
     if spec.handwritten_day:
         x = centred_x(c, split, c.right, c.gap_width(head, tail, DAY_GAP_MM, "I", date_size))
-        _, gap = c.draw_with_gap(head, tail, DAY_GAP_MM, x, top, "I", date_size, "place_date")
+        _, gap = c.draw_with_gap(head, tail, DAY_GAP_MM, x, date_top, "I", date_size, "place_date")
         c.mark("handwriting", grown(gap), str(f.issued_date.day), layer="scan")
     else:
         text = date_line(f.place, f.issued_date)
-        c.draw(text, centred_x(c, split, c.right, c.width(text, "I", date_size)), top, "I", date_size, "place_date")
-    y = top + line_height(date_size)
+        c.draw(text, centred_x(c, split, c.right, c.width(text, "I", date_size)), date_top, "I", date_size, "place_date")
+    y = top + line_height(size)
     if spec.is_cong_van:
         c.y = y
-        y = stacked(c, [(f"V/v {f.subject}", "", size)], c.left, split, "title")
-    return stamps(c, spec, c.left, split, y + 1.5) + 2.5
+        y = stacked(c, [(f"V/v {f.subject}", "", size)], left, split, "title")
+    return stamps(c, spec, left, split, y + 1.5) + 2.5
 
 
 def centred_x(c: Composer, x0: float, x1: float, width: float) -> float:
@@ -162,7 +166,7 @@ def title(c: Composer, spec: DocumentSpec) -> None:
     width = c.right - c.left
     margin = width * 0.1
     c.y = stacked(c, [(spec.fields.subject or "", "B", size)], c.left + margin, c.right - margin, "title")
-    c.rule(*_centre_span(c, width * 0.25), c.y + 0.8)
+    c.rule(*_centre_span(c, width * 0.25), c.y + 1.5)
     c.y += 4
 
 
@@ -248,14 +252,20 @@ def closing(c: Composer, spec: DocumentSpec) -> None:
 
 
 def scan_ink(c: Composer, spec: DocumentSpec, x0: float, top: float, bottom: float) -> None:
-    """Where render_scan puts the seal (over the left third of the signature) and the signature."""
+    """Where render_scan puts the signature and, over its left third, the seal (drawn in this order)."""
     centre, middle = (x0 + c.right) / 2, (top + bottom) / 2
+    if spec.wet_signature:
+        c.mark("signature_ink", grown((centre - 20, top + 2, centre + 20, bottom - 2)), layer="scan")
     if spec.red_seal:
         r = spec.page.seal_diameter / 2
         cx = centre - (c.right - x0) * 0.22
-        c.mark("seal", grown((cx - r, middle - r, cx + r, middle + r), 1.0), spec.fields.organ_name or "", "scan")
-    if spec.wet_signature:
-        c.mark("signature_ink", grown((centre - 20, top + 2, centre + 20, bottom - 2)), layer="scan")
+        c.mark("seal", grown((cx - r, middle - r, cx + r, middle + r), 1.0), seal_text(spec), "scan")
+
+
+def seal_text(spec: DocumentSpec) -> str:
+    """Around the seal's ring: the issuer, after its parent body when it has one."""
+    f = spec.fields
+    return f"{f.parent_organ_name} * {f.organ_name} *" if f.parent_organ_name else f"{f.organ_name} *"
 
 
 def render_scan(rendered: RenderedDocument, rng: random.Random, dpi: int = 300,
@@ -273,7 +283,8 @@ def render_scan(rendered: RenderedDocument, rng: random.Random, dpi: int = 300,
     finally:
         document.close()
     if params.blank_back_page:
-        pages.append(degrade_page(blank_page(pages[-1].shape, noise), params.model_copy(update={"rotation": 0}), noise))
+        upright = (pages[-1].shape[1], pages[-1].shape[0], 3) if params.rotation in (90, 270) else pages[-1].shape
+        pages.append(degrade_page(blank_page(upright, noise), params, noise))
     return pages
 
 
@@ -282,7 +293,7 @@ def save_scan_pdf(images: list[np.ndarray], dpi: int = 300, quality: int = 80) -
     pictures = [Image.fromarray(a if not _is_grey(a) else a[..., 0]) for a in images]
     out = io.BytesIO()
     pictures[0].save(out, "PDF", resolution=float(dpi), save_all=True, append_images=pictures[1:], quality=quality,
-                     creationDate=FIXED_DATE, modDate=FIXED_DATE)
+                     creationDate=FIXED_DATE.utctimetuple(), modDate=FIXED_DATE.utctimetuple())
     return out.getvalue()
 
 
