@@ -29,7 +29,9 @@ from inference.schema import DocumentSummary, ExtractionResult
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
-app = typer.Typer(name="vanthu", no_args_is_help=True, help="Vietnamese administrative documents: scanned PDF -> metadata.")
+app = typer.Typer(
+    name="vanthu", no_args_is_help=True, help="Vietnamese administrative documents: scanned PDF -> metadata."
+)
 documents_app = typer.Typer(no_args_is_help=True, help="Documents in the store.")
 app.add_typer(documents_app, name="documents")
 

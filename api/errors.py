@@ -46,6 +46,11 @@ class NotMultipart(ApiError):
     status = 415
 
 
+class DatabaseUnavailable(ApiError):
+    code = "database_unavailable"
+    status = 503
+
+
 INPUT_ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"model": ErrorBody} for status in (400, 413, 415, 422)
 }

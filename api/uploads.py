@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import PureWindowsPath
 
 from fastapi import Request
+from starlette.requests import ClientDisconnect
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
@@ -56,6 +57,8 @@ async def read_upload(request: Request, max_bytes: int) -> Upload:
         form = await parser.parse()
     except MultiPartException as error:
         raise MalformedUpload(f"malformed multipart body: {error.message}") from error
+    except ClientDisconnect as error:  # nobody reads the answer; this keeps it out of the error log
+        raise MalformedUpload("the client disconnected before the upload was complete") from error
     try:
         return await _file_part(form.get(FILE_FIELD), max_bytes)
     finally:

@@ -14,6 +14,8 @@ class PipelineOptions(BaseModel):
     limits: LoadLimits = Field(default_factory=LoadLimits)
     ocr_engine: str = "tesseract"
     ocr_language: str = "vie"
+    digit_language: str = "eng"
+    """Tesseract model for re-reading digit gaps: `eng` reads lone digits better than `vie`."""
     ocr_dpi: int = 300
     """Scanned pages are resampled to this resolution before OCR."""
     field_extractor: str = "rules"

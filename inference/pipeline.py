@@ -36,6 +36,7 @@ class PageTask:
     limits: LoadLimits
     engine: str
     language: str
+    digit_language: str
     boxes: tuple[BBox, ...] = ()
     """For a born-digital page: the appearance-only annotations to OCR."""
 
@@ -71,7 +72,8 @@ def read_scanned_page(task: PageTask) -> Page:
             words = engine.read(prepared.print_layer, task.dpi)
     if words:
         ink = np.minimum(prepared.print_layer, prepared.blue_layer)
-        words = reread_page(engine, words, ink, prepared.red_layer, task.dpi, first_page=task.index == 0)
+        digits = _engine(task.engine, task.digit_language)
+        words = reread_page(engine, digits, words, ink, prepared.red_layer, task.dpi, first_page=task.index == 0)
     quality = prepared.quality.model_copy(update={"mean_word_confidence": round(_mean_confidence(words), 3) if words else None})
     height, width = prepared.print_layer.shape
     return Page(index=task.index, kind=PageKind.SCANNED, width=width, height=height, words=assign_lines(words), quality=quality)
@@ -95,7 +97,7 @@ def read_appearances(task: PageTask) -> list[Word]:
             continue
         found = engine.read(crop, task.dpi, mode="sparse", offset=(x0, y0, width, height))
         if len(found) == 1 and len(found[0].text) <= 4:
-            found = [read_digits(engine, added, box, task.dpi) or found[0]]
+            found = [read_digits(_engine(task.engine, task.digit_language), added, box, task.dpi) or found[0]]
         words += [w.model_copy(update={"source": "form_field"}) for w in found]
     return words
 
@@ -123,7 +125,7 @@ def read_pages(data: bytes, source: SourceDocument, options: PipelineOptions) ->
     def task(page: SourcePage) -> PageTask:
         return PageTask(
             data, source.media_type, page.index, options.ocr_dpi, options.limits, options.ocr_engine,
-            options.ocr_language, tuple(page.appearance_boxes),
+            options.ocr_language, options.digit_language, tuple(page.appearance_boxes),
         )
 
     pool = _pool(options.workers)

@@ -141,8 +141,11 @@ def stamp_words(engine: OcrEngine, red: np.ndarray, dpi: float) -> list[Word]:
     return keep
 
 
-def reread_page(engine: OcrEngine, words: list[Word], ink: np.ndarray, red: np.ndarray, dpi: float, first_page: bool) -> list[Word]:
-    """The page's words with handwritten gaps read again and, on the first page, red stamps added."""
+def reread_page(
+    engine: OcrEngine, digit_engine: OcrEngine, words: list[Word], ink: np.ndarray, red: np.ndarray, dpi: float, first_page: bool
+) -> list[Word]:
+    """The page's words with handwritten gaps read again (by `digit_engine`) and, on the first page,
+    red stamps added (by `engine`)."""
     header = [part for w in words if w.bbox.y0 < HEADER_BOTTOM for part in split_glued(w)]
     words = header + [w for w in words if w.bbox.y0 >= HEADER_BOTTOM]
     replaced: set[int] = set()
@@ -151,7 +154,7 @@ def reread_page(engine: OcrEngine, words: list[Word], ink: np.ndarray, red: np.n
         for box, garbage in number_gaps(line) + date_gaps(line):
             if any(_DIGITS_ONLY.match(w.text) for w in garbage):
                 continue  # the page pass read clean digits there; a lone re-read is not more reliable
-            word = read_digits(engine, ink, box, dpi)
+            word = read_digits(digit_engine, ink, box, dpi)
             if word is not None:
                 found.append(word)
                 replaced.update(id(w) for w in garbage)

@@ -7,7 +7,8 @@ import unicodedata
 
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u00ad": ""})
 # Cyrillic letters that look Latin, found in real source texts ("NĐ-СР" with Cyrillic С and Р).
-_LOOKALIKES = str.maketrans("АВСЕНКМОРТХаеорсух", "ABCEHKMOPTXaeopcyx")
+_LOOKALIKES = str.maketrans("АВСЕНКМОРТХаеорсухÐð", "ABCEHKMOPTXaeopcyxĐđ")
+"""Also Icelandic eth (Ð, ð), which OCR and some fonts give for the Vietnamese Đ."""
 # Old-style tone placement ("hoà", "uỷ") -> the form Decree 30 texts mostly use ("hòa", "ủy").
 _TONE_PLACEMENT = {
     "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",

@@ -25,7 +25,10 @@ router = APIRouter(prefix="/v1/documents", tags=["documents"])
         "until `done` or `failed`. **200**: the same bytes were stored before; the existing record is "
         "returned and nothing is queued. Invalid files are refused with 4xx and nothing is stored."
     ),
-    responses={200: {"model": DocumentRecord, "description": "Already stored: the existing record"}, **INPUT_ERROR_RESPONSES},
+    responses={
+        200: {"model": DocumentRecord, "description": "Already stored: the existing record"},
+        **INPUT_ERROR_RESPONSES,
+    },
     openapi_extra=UPLOAD_OPENAPI,
 )
 async def add_document(upload: UploadDep, runtime: RuntimeDep, response: Response) -> DocumentRecord:

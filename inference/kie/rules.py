@@ -25,6 +25,7 @@ from inference.kie.vocab import (
     URGENCY,
     type_from_notation,
 )
+from inference.kie.lexicon import DocumentLexicon, canonical_name, canonical_organ, canonical_position
 from inference.layout import Segment, segments
 from inference.schema import BBox, Block, Evidence, Fields, Page
 from inference.text import fold, normalize
@@ -38,6 +39,7 @@ _NUMBER_LABEL = re.compile(r"^s[oôốồóò6]\s*[:.]?\s*", re.IGNORECASE)
 _DATE = re.compile(
     r"ngay\s*(?P<d>[0-9oOlI]{1,2})\s*[,.]?\s*thang\s*(?P<m>[0-9oOlI]{1,2})\s*[,.]?\s*nam\s*(?P<y>[12][0-9]{3})"
 )
+_DATE_LINE = re.compile(r"ngay\b.*\bthang\b.*\bnam\b")
 _VV = re.compile(r"^\s*(v/v|v\.v|ve viec)\b[:.]?\s*", re.IGNORECASE)
 _GARBLED_VE = re.compile(r"^\S{1,3}\s+(?=việc\b)")
 """Bold italic "Về" is often misread ("\\É việc"); "việc" after one short token can only be "Về việc"."""
@@ -52,6 +54,13 @@ _NOI_NHAN = re.compile(r"^noi nhan")
 def _date_text(seg: Segment) -> str:
     """The folded line with OCR punctuation noise ("tháng?", "2#") turned to spaces."""
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s/,]", " ", seg.folded)).replace(" ,", ",")
+
+
+def _is_noise(seg: Segment) -> bool:
+    """A line of stamp or seal debris ("#RUNG2M-ĐÔNG BA +4"): few of its tokens are plain words."""
+    tokens = seg.text.split()
+    words = [t for t in tokens if re.fullmatch(r"[^\W\d_]+[,.;:]?", t)]
+    return len(words) < 0.7 * len(tokens)
 
 
 @dataclass
@@ -107,6 +116,7 @@ class RuleExtractor:
             return Extraction(fields=Fields(), warnings=["no readable text on any page"])
         first = segments(content[0].words, content[0].index)
         later = [segments(p.words, p.index) for p in content[1:]]
+        self.lexicon = DocumentLexicon([w.text for seg in [first, *later] for s in seg for w in s.words])
         found: dict[str, Found] = {}
         self._header(first, found)
         self._title(first, found)
@@ -163,13 +173,20 @@ class RuleExtractor:
     @staticmethod
     def _is_date_line(seg: Segment, number_level: float | None) -> bool:
         """The place-date line is right of the number, level with it (or in the header's right column)."""
-        if seg.bbox.x1 < 0.5 or seg.bbox.y0 > 0.35 or not _DATE.search(_date_text(seg)):
+        if seg.bbox.x1 < 0.5 or seg.bbox.y0 > 0.35 or not _DATE_LINE.search(_date_text(seg)):
             return False
         return number_level is None or abs(seg.bbox.cy - number_level) < 0.03
 
     def _date(self, seg: Segment, found: dict[str, Found]) -> None:
         folded = _date_text(seg)
+        place = _PARTY_DATE_LINE.match(folded)
+        if place and place.group(1).strip():
+            words = len(place.group(1).split())
+            text = " ".join(seg.text.split()[:words]).rstrip(",").strip()
+            found["place"] = Found(self.lexicon.restore(text), [seg], _validated_confidence([seg], True))
         match = _DATE.search(folded)
+        if match is None:
+            return
         day, month, year = (int(match[g].translate(_OCR_DIGITS)) for g in ("d", "m", "y"))
         try:
             value = date(year, month, day)
@@ -177,11 +194,6 @@ class RuleExtractor:
             found["date_warning"] = Found(f"invalid date on the date line: {seg.text!r}", [seg], 0.0)
         else:
             found["issued_date"] = Found(value, [seg], _validated_confidence([seg], 1900 < year < 2100))
-        place = _PARTY_DATE_LINE.match(folded)
-        if place and place.group(1).strip():
-            words = len(place.group(1).split())
-            text = " ".join(seg.text.split()[:words]).rstrip(",").strip()
-            found["place"] = Found(text, [seg], _validated_confidence([seg], True))
 
     def _issuer(self, segs: list[Segment], anchor: Segment, found: dict[str, Found]) -> None:
         motto = next((s for s in segs if _is_header_motto(s)), None)
@@ -195,7 +207,7 @@ class RuleExtractor:
         lines = self._contiguous_above(lines, anchor)
         if not lines:
             return
-        texts = [normalize(s.text).strip("*-_ ") for s in lines]
+        texts = [canonical_organ(normalize(s.text).strip("*-_ "), self.lexicon) for s in lines]
         parent, organ = self._split_issuer(texts)
         confidence = _validated_confidence(lines, any(fold(organ).startswith(h) for h in ORGAN_HEADS))
         found["organ_name"] = Found(organ, lines, confidence)
@@ -265,6 +277,8 @@ class RuleExtractor:
                 break
             if abs(seg.bbox.cx - 0.5) > 0.2:
                 break
+            if _is_noise(seg):
+                continue
             lines.append(seg)
             bottom = seg.bbox.y1
             if len(lines) == 4:
@@ -314,10 +328,28 @@ class RuleExtractor:
                 block = self._signature_block(segs[i:], seg)
                 if block:
                     authority, name = block
-                    positions = " / ".join(normalize(s.text) for s in authority)
-                    found["signer_position"] = Found(positions, authority, _validated_confidence(authority, True))
-                    found["signer_name"] = Found(normalize(name.text), [name], _validated_confidence([name], True))
+                    lines = [canonical_position(normalize(s.text), self.lexicon) for s in authority]
+                    positions = " / ".join(line for line in lines if line)
+                    if positions:
+                        found["signer_position"] = Found(positions, authority, _validated_confidence(authority, True))
+                    found["signer_name"] = Found(canonical_name(normalize(name.text)), [name], _validated_confidence([name], True))
                     return
+        self._signer_beside_recipients(pages, found)
+
+    def _signer_beside_recipients(self, pages: list[list[Segment]], found: dict[str, Found]) -> None:
+        """When the authority lines are unreadable (under a seal), the signer is the first person's name
+        in the right column level with or below "Nơi nhận:" on the page that ends the main document."""
+        for segs in pages:
+            recipients = next((s for s in segs if _NOI_NHAN.match(s.folded) and s.bbox.cx < 0.5), None)
+            if recipients is None:
+                continue
+            name = next(
+                (s for s in segs if s.bbox.x0 > 0.45 and s.bbox.y0 > recipients.bbox.y0 - 0.05 and self._is_person_name(s)),
+                None,
+            )
+            if name is not None:
+                found["signer_name"] = Found(canonical_name(normalize(name.text)), [name], 0.5)
+            return
 
     @staticmethod
     def _is_authority(seg: Segment) -> bool:

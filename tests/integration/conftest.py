@@ -40,7 +40,8 @@ def _create_database_if_missing(url: str) -> None:
     )
     try:
         with server.connect() as connection:
-            found = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database})
+            query = text("SELECT 1 FROM pg_database WHERE datname = :name")
+            found = connection.scalar(query, {"name": target.database})
             if not found:
                 connection.execute(text(f'CREATE DATABASE "{target.database}"'))
     finally:

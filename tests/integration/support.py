@@ -21,6 +21,7 @@ from api.store.blobs import BlobStore
 from api.store.db import create_db_engine
 from api.store.models import DocumentRow, JobRow
 from inference.options import LoadLimits, PipelineOptions
+from training.synth import sample_document
 
 with warnings.catch_warnings():
     # Starlette 1.x would like httpx2 behind its TestClient; the pinned httpx works.
@@ -99,6 +100,13 @@ def numbered_pdf(pages: int) -> bytes:
     return encode([render_page([((150, 150), f"Trang {i + 1}/{pages}", 30)]) for i in range(pages)], "PDF")
 
 
+@functools.cache
+def synthetic_pdf(seed: int) -> tuple[bytes, int]:
+    """A born-digital document of the synthetic factory (text layer, no OCR needed) and its page count."""
+    rendered = sample_document(seed)
+    return rendered.pdf, len(rendered.pages)
+
+
 def encrypted(pdf: bytes) -> bytes:
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     writer.encrypt("mật khẩu")
@@ -142,7 +150,9 @@ def _streamed_oversized_body() -> BadRequest:
 BAD_REQUESTS: dict[str, Callable[[], BadRequest]] = {
     "empty file": lambda: BadRequest(422, "empty_file", files={"file": ("empty.pdf", b"")}),
     "no file part": lambda: BadRequest(422, "missing_file", files={"document": ("scan.pdf", decision_pdf())}),
-    "not multipart": lambda: BadRequest(415, "unsupported_media_type", body=decision_pdf(), content_type="application/pdf"),
+    "not multipart": lambda: BadRequest(
+        415, "unsupported_media_type", body=decision_pdf(), content_type="application/pdf"
+    ),
     "file over the limit": lambda: BadRequest(
         413, "too_large", files={"file": ("big.pdf", b"%PDF-1.7\n" + b"0" * MAX_UPLOAD_BYTES)}
     ),
@@ -156,7 +166,9 @@ BAD_REQUESTS: dict[str, Callable[[], BadRequest]] = {
     "truncated pdf": lambda: BadRequest(
         422, "corrupt_file", files={"file": ("cut.pdf", decision_pdf()[: len(decision_pdf()) // 2])}
     ),
-    "encrypted pdf": lambda: BadRequest(422, "encrypted_file", files={"file": ("locked.pdf", encrypted(decision_pdf()))}),
+    "encrypted pdf": lambda: BadRequest(
+        422, "encrypted_file", files={"file": ("locked.pdf", encrypted(decision_pdf()))}
+    ),
     "too many pages": lambda: BadRequest(413, "too_large", files={"file": ("long.pdf", numbered_pdf(MAX_PAGES + 1))}),
 }
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from api.store.models import DocumentRow, JobRow
 from inference.schema import DocumentRecord, ExtractionResult
 
-from .support import BadRequest, StoreProbe, TestClient, decision_pdf, decision_png, numbered_pdf, wait_for_document
+from .support import (
+    BadRequest,
+    StoreProbe,
+    TestClient,
+    decision_pdf,
+    decision_png,
+    synthetic_pdf,
+    wait_for_document,
+)
 
 
 def test_upload_is_queued_then_extracted(client: TestClient, store: StoreProbe) -> None:
@@ -41,21 +49,21 @@ def test_same_bytes_again_return_the_existing_record(client: TestClient, store: 
 
 
 def test_listing_pages_through_summaries_without_text(client: TestClient) -> None:
-    ids = [client.post("/v1/documents", files={"file": (f"{n}.pdf", numbered_pdf(n))}).json()["id"] for n in (1, 2)]
-    ids.append(client.post("/v1/documents", files={"file": ("qd.png", decision_png())}).json()["id"])
-    done = wait_for_document(client, ids[-1])
+    synthetic = [synthetic_pdf(seed) for seed in (3, 5)]
+    uploads = [(f"{n}.pdf", pdf) for n, (pdf, _) in enumerate(synthetic)] + [("qd.png", decision_png())]
+    ids = [client.post("/v1/documents", files={"file": upload}).json()["id"] for upload in uploads]
+    records = [wait_for_document(client, document_id) for document_id in ids]
 
     first = client.get("/v1/documents", params={"limit": 2}).json()
     second = client.get("/v1/documents", params={"limit": 2, "cursor": first["next_cursor"]}).json()
 
     listed = first["items"] + second["items"]
-    assert {item["id"] for item in listed} == set(ids) and len(listed) == 3
+    assert [item["id"] for item in listed] == ids[::-1]  # newest first
     assert second["next_cursor"] is None
     assert all("text" not in item and "result" not in item for item in listed)
-    newest = next(item for item in listed if item["id"] == ids[-1])
-    assert newest["fields"] == done["result"]["fields"] and newest["pages"] == 1
-    for id_ in ids:
-        wait_for_document(client, id_)
+    assert [item["fields"] for item in listed] == [record["result"]["fields"] for record in records[::-1]]
+    assert [item["pages"] for item in listed] == [1, *(pages for _, pages in synthetic[::-1])]
+    assert all(item["status"] == "done" for item in listed)
 
 
 def test_bad_uploads_are_refused_and_nothing_is_stored(

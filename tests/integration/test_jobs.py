@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from api.app import create_app
-from api.jobs import UNEXPECTED_FAILURE, WORKER_HOST, JobQueue, worker_identity
+from api.jobs import UNEXPECTED_FAILURE, WORKER_HOST, worker_identity
 from api.runtime import Runtime, open_runtime
 from api.settings import Settings
 from api.store.models import DocumentRow, JobRow, JobStatus, utc_now
@@ -37,7 +37,8 @@ def add_queued_documents(runtime: Runtime, count: int) -> list[str]:
     ids = [str(uuid.uuid4()) for _ in range(count)]
     with runtime.sessions.begin() as session:
         for document_id in ids:
-            session.add(DocumentRow(id=document_id, sha256=uuid.uuid4().hex * 2, filename="x.pdf", size=1, status="queued"))
+            sha256 = uuid.uuid4().hex * 2
+            session.add(DocumentRow(id=document_id, sha256=sha256, filename="x.pdf", size=1, status="queued"))
             session.flush()
             runtime.queue.enqueue(session, document_id)
     return ids
@@ -142,7 +143,8 @@ def test_an_outcome_is_dropped_once_the_job_was_taken_away(runtime: Runtime) -> 
 
 def test_pipeline_input_error_fails_the_document_with_its_reason(settings: Settings) -> None:
     # The scan passes the upload checks (3.9 Mpx as stored) but is 8.7 Mpx once resampled to 300 dpi for OCR.
-    tight = settings.model_copy(update={"pipeline": PipelineOptions(workers=1, limits=LoadLimits(max_page_pixels=5_000_000))})
+    tight_limits = LoadLimits(max_page_pixels=5_000_000)
+    tight = settings.model_copy(update={"pipeline": PipelineOptions(workers=1, limits=tight_limits)})
     with TestClient(create_app(tight)) as client:
         document_id = client.post("/v1/documents", files={"file": ("qd.png", decision_png())}).json()["id"]
         record = wait_for_document(client, document_id)
@@ -151,7 +153,9 @@ def test_pipeline_input_error_fails_the_document_with_its_reason(settings: Setti
     assert "Mpx" in record["error"] and record["result"] is None
 
 
-def test_unexpected_failure_is_recorded_generically_and_the_worker_goes_on(settings: Settings, store: StoreProbe) -> None:
+def test_unexpected_failure_is_recorded_generically_and_the_worker_goes_on(
+    settings: Settings, store: StoreProbe
+) -> None:
     with TestClient(create_app(settings.model_copy(update={"job_workers": 0}))) as api_only:
         lost = api_only.post("/v1/documents", files={"file": ("lost.png", decision_png())}).json()
     store.blobs.delete(lost["sha256"])

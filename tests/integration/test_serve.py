@@ -47,8 +47,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         yield base_url, process
     finally:
         if process.poll() is None:
-            process.kill()
-            process.wait()
+            process.terminate()
+            process.communicate(timeout=30)
 
 
 def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes]) -> None:

@@ -80,6 +80,7 @@ def generate(n: int, seed: int, out_dir: Path, scans: bool = True, dpi: int = 30
             scan = {"file": f"{stem.name}_scan.pdf", "dpi": dpi, "degrade": degrade.model_dump(mode="json"),
                     "pages": [*range(len(rendered.pages)), *([None] if degrade.blank_back_page else [])]}
         path = stem.with_suffix(".json")
-        path.write_text(json.dumps(truth_record(rendered, doc_seed, stem.with_suffix(".pdf").name, scan), ensure_ascii=False, indent=1), "utf-8")
+        record = truth_record(rendered, doc_seed, stem.with_suffix(".pdf").name, scan)
+        path.write_text(json.dumps(record, ensure_ascii=False, indent=1), "utf-8")
         written.append(path)
     return written

@@ -21,17 +21,20 @@ MAX_SENTENCES = 4000
 BASIS: dict[Block, tuple[str, ...]] = {
     Block.GOVERNMENT: (
         "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;",
-        "Căn cứ Luật sửa đổi, bổ sung một số điều của Luật Tổ chức Chính phủ và Luật Tổ chức chính quyền địa phương ngày 22 tháng 11 năm 2019;",
+        "Căn cứ Luật sửa đổi, bổ sung một số điều của Luật Tổ chức Chính phủ và Luật Tổ chức chính quyền địa phương "
+        "ngày 22 tháng 11 năm 2019;",
         "Căn cứ Luật Lưu trữ ngày 21 tháng 6 năm 2024;",
         "Căn cứ Nghị định số 30/2020/NĐ-CP ngày 05 tháng 3 năm 2020 của Chính phủ về công tác văn thư;",
         "Căn cứ Luật Ngân sách nhà nước ngày 25 tháng 6 năm 2015;",
         "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;",
-        "Căn cứ Nghị định số 45/2020/NĐ-CP ngày 08 tháng 4 năm 2020 của Chính phủ về thực hiện thủ tục hành chính trên môi trường điện tử;",
+        "Căn cứ Nghị định số 45/2020/NĐ-CP ngày 08 tháng 4 năm 2020 của Chính phủ về thực hiện thủ tục hành chính "
+        "trên môi trường điện tử;",
         "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;",
     ),
     Block.PARTY: (
         "Căn cứ Điều lệ Đảng;",
-        "Căn cứ Quy định số 66-QĐ/TW ngày 06 tháng 02 năm 2017 của Ban Chấp hành Trung ương về thể loại, thẩm quyền ban hành và thể thức văn bản của Đảng;",
+        "Căn cứ Quy định số 66-QĐ/TW ngày 06 tháng 02 năm 2017 của Ban Chấp hành Trung ương về thể loại, thẩm quyền "
+        "ban hành và thể thức văn bản của Đảng;",
         "Căn cứ Quy chế làm việc của Ban Chấp hành Đảng bộ nhiệm kỳ 2020 - 2025;",
         "Căn cứ Hướng dẫn số 36-HD/VPTW ngày 03 tháng 4 năm 2018 của Văn phòng Trung ương Đảng;",
     ),
@@ -44,12 +47,12 @@ BASIS: dict[Block, tuple[str, ...]] = {
 }
 
 BUILT_IN_SENTENCES = (
-    "Các cơ quan, đơn vị khẩn trương rà soát, thống kê toàn bộ hồ sơ, tài liệu đang quản lý và lập danh mục theo hướng dẫn.",
+    "Các cơ quan, đơn vị khẩn trương rà soát, thống kê toàn bộ hồ sơ, tài liệu đang quản lý và lập danh mục.",
     "Thủ trưởng các cơ quan, đơn vị chịu trách nhiệm trước Ủy ban nhân dân về kết quả thực hiện nhiệm vụ được giao.",
     "Tăng cường công tác kiểm tra, giám sát việc thực hiện các quy định về văn thư, lưu trữ tại cơ quan, đơn vị.",
     "Kinh phí thực hiện được bố trí từ nguồn ngân sách nhà nước theo phân cấp hiện hành và các nguồn hợp pháp khác.",
     "Văn phòng có trách nhiệm tổng hợp kết quả, báo cáo Chủ tịch Ủy ban nhân dân trước ngày 15 tháng 12 hằng năm.",
-    "Đẩy mạnh ứng dụng công nghệ thông tin trong quản lý, điều hành và giải quyết thủ tục hành chính cho người dân, doanh nghiệp.",
+    "Đẩy mạnh ứng dụng công nghệ thông tin trong quản lý, điều hành và giải quyết thủ tục hành chính.",
     "Công tác tuyên truyền được triển khai thường xuyên, đa dạng về hình thức, phù hợp với từng nhóm đối tượng.",
     "Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, các đơn vị kịp thời báo cáo để xem xét, giải quyết.",
     "Tỷ lệ hồ sơ giải quyết đúng hạn đạt trên 98%, không để xảy ra tình trạng hồ sơ quá hạn kéo dài.",
@@ -82,16 +85,15 @@ BUILT_IN_SENTENCES = (
     "Thường xuyên cập nhật, công khai thông tin trên Cổng thông tin điện tử để người dân biết, theo dõi và giám sát.",
 )
 
-OPENINGS = ("Thực hiện {source}, {issuer} {verb} như sau:", "Căn cứ tình hình thực tế, {issuer} {verb} như sau:")
 CLOSINGS: dict[str, str] = {
     "CV": "Đề nghị các cơ quan, đơn vị nghiêm túc triển khai thực hiện./.",
     "TTr": "Kính trình xem xét, quyết định./.",
     "BC": "Trên đây là báo cáo kết quả thực hiện, kính báo cáo để theo dõi, chỉ đạo./.",
     "GM": "Rất mong các đồng chí tham dự đầy đủ, đúng giờ./.",
-    "BB": "Biên bản kết thúc vào hồi 11 giờ 00 cùng ngày, đã được đọc lại và các thành viên dự họp nhất trí thông qua./.",
+    "BB": "Biên bản kết thúc vào hồi 11 giờ 00 cùng ngày, đã được đọc lại và các thành viên dự họp nhất trí./.",
 }
 
-_MARKER = re.compile(r"^\s*(?:[a-zđ]\)|\d+(?:\.\d+)*\.|[IVX]+\.|[-–+•*])\s*")
+_MARKER = re.compile(r"^\s*(?:[a-zđ]\)|\d+(?:\.\d+)*\.|[IVX]+\.|[-\u2013+•*])\s*")
 _JUNK = re.compile(r"[|*_#<>\[\]]|https?:|\.\.\.|…|\./")
 
 

@@ -68,7 +68,7 @@ def add_noise(image: np.ndarray, sigma: float, noise: np.random.Generator) -> np
     h, w = image.shape[:2]
     small = (noise.standard_normal(((h + 1) // 2, (w + 1) // 2), dtype=np.float32) * sigma).astype(np.int16)
     grain = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
-    return np.clip(image.astype(np.int16) + grain[..., None], 0, 255).astype(np.uint8)
+    return cv2.add(image, cv2.merge([grain] * 3), dtype=cv2.CV_8U)
 
 
 def skew(image: np.ndarray, degrees: float) -> np.ndarray:
@@ -88,9 +88,10 @@ def to_mode(image: np.ndarray, mode: ColourMode, threshold: int) -> np.ndarray:
 
 def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
     ok, data = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise RuntimeError("JPEG encoding failed")
-    return cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    decoded = cv2.imdecode(data, cv2.IMREAD_COLOR) if ok else None
+    if decoded is None:
+        raise RuntimeError("JPEG round trip failed")
+    return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
 
 
 def degrade_page(image: np.ndarray, p: DegradeParams, noise: np.random.Generator) -> np.ndarray:

@@ -104,7 +104,7 @@ def ring_text(canvas: Image.Image, text: str, radius: float, tilt: float) -> Non
         font = serif(max(8, round(radius * 0.24 * scale)))
         advances = [a * scale for a in advances]
     angle = tilt - math.degrees(sum(advances) / radius) / 2
-    half = font.size
+    half = round(font.size)
     for char, advance in zip(text, advances, strict=True):
         middle = angle + math.degrees(advance / radius) / 2
         glyph = Image.new("L", (half * 2, half * 2), 0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fpdf import FPDF
 
@@ -17,7 +17,7 @@ PT = 25.4 / 72
 """Millimetres per point."""
 ASCENT, DESCENT = 0.95, 0.25
 """Of the em: Vietnamese capitals carry stacked marks above the cap height."""
-FIXED_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
+FIXED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 SEPARATE: frozenset[str] = frozenset({"stamps", "handwriting"})
 """Regions kept one box per mark; all others merge into one box per page."""
 Box = tuple[float, float, float, float]
@@ -174,7 +174,7 @@ class Composer:
         self.marks.append(Mark(self.page if page is None else page, name, box, text, layer))
 
     def truths(self) -> list[PageTruth]:
-        return [PageTruth(index=i, text="\n".join(lines), regions=self._regions(i)) for i, lines in enumerate(self.lines)]
+        return [PageTruth(index=i, text="\n".join(text), regions=self._regions(i)) for i, text in enumerate(self.lines)]
 
     def _regions(self, page: int) -> list[Region]:
         merged: dict[tuple[str, str], list[Mark]] = {}

@@ -99,7 +99,8 @@ COMMUNES_BEFORE_2025: tuple[Area, ...] = tuple(
     for kind, name, district in (
         ("phường", "Hàng Bạc", "Hoàn Kiếm"), ("phường", "Phúc Tân", "Hoàn Kiếm"), ("phường", "Tràng Tiền", "Hoàn Kiếm"),
         ("phường", "Điện Biên", "Ba Đình"), ("phường", "Kim Mã", "Ba Đình"), ("phường", "Quan Hoa", "Cầu Giấy"),
-        ("phường", "Dịch Vọng", "Cầu Giấy"), ("phường", "Khương Trung", "Thanh Xuân"), ("phường", "Văn Chương", "Đống Đa"),
+        ("phường", "Dịch Vọng", "Cầu Giấy"), ("phường", "Khương Trung", "Thanh Xuân"),
+        ("phường", "Văn Chương", "Đống Đa"),
         ("phường", "Bạch Đằng", "Hai Bà Trưng"), ("phường", "Quảng An", "Tây Hồ"), ("phường", "Ngọc Thụy", "Long Biên"),
         ("phường", "Mỹ Đình 1", "Nam Từ Liêm"), ("phường", "Yết Kiêu", "Hà Đông"), ("xã", "Vân Nội", "Đông Anh"),
         ("xã", "Bát Tràng", "Gia Lâm"), ("thị trấn", "Trâu Quỳ", "Gia Lâm"), ("xã", "Tam Hiệp", "Thanh Trì"),
@@ -186,35 +187,44 @@ def government_issuers(area: Area) -> list[Issuer]:
     return issuers
 
 
+def _party(organ: str, parent: str | None, code: str, area: Area, role: str) -> Issuer:
+    return Issuer(organ, parent, code, area, Block.PARTY, role, PARTY_TYPES, "party", "*", PARTY_MOTTO)
+
+
+def _mass(organ: str, parent: str | None, code: str, area: Area, role: str = "association",
+          mark: str | None = None) -> Issuer:
+    return Issuer(organ, parent, code, area, Block.MASS_ORG, role, MASS_TYPES, mark=mark)
+
+
 def party_issuers(area: Area) -> list[Issuer]:
-    party = {"block": Block.PARTY, "types": PARTY_TYPES, "style": "party", "mark": "*", "motto": PARTY_MOTTO}
     if area.level == "commune":
-        parent = f"ĐẢNG BỘ {area.parent.upper}" if area.parent else "ĐẢNG BỘ THÀNH PHỐ HÀ NỘI"
-        return [Issuer(f"ĐẢNG ỦY {area.upper}", parent, "ĐU", area, role="party_cell", **party)]
+        parent = f"ĐẢNG BỘ {(area.parent or HANOI).upper}"
+        return [_party(f"ĐẢNG ỦY {area.upper}", parent, "ĐU", area, "party_cell")]
     title, code = PARTY_COMMITTEE[area.kind]
     committee = f"{title} {area.name.upper()}"
-    parent = None if area.level == "city" else "ĐẢNG BỘ THÀNH PHỐ HÀ NỘI"
-    issuers = [Issuer(committee, parent, code, area, role="party_committee", **party)]
-    if area.level == "city":
-        issuers += [Issuer(o, committee, c, area, role="party_board", **party) for o, c in PARTY_BOARDS]
+    city = area.level == "city"
+    issuers = [_party(committee, None if city else "ĐẢNG BỘ THÀNH PHỐ HÀ NỘI", code, area, "party_committee")]
+    if city:
+        issuers += [_party(organ, committee, c, area, "party_board") for organ, c in PARTY_BOARDS]
     return issuers
 
 
 def mass_issuers(area: Area) -> list[Issuer]:
-    up, level = area.upper, area.level
-    mass = {"block": Block.MASS_ORG, "types": MASS_TYPES}
-    issuers = [Issuer(f"ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM {up}", None, "MTTQ-BTT", area, role="front", **mass)]
-    issuers.append(Issuer(f"HỘI LIÊN HIỆP PHỤ NỮ {up}", "HỘI LHPN VIỆT NAM" if level == "city" else
-                          f"HỘI LHPN {_short(area.parent or HANOI)}", "HPN", area, role="association", **mass))
-    issuers.append(Issuer(f"HỘI CỰU CHIẾN BINH {up}", "HỘI CCB VIỆT NAM" if level == "city" else None, "CCB", area,
-                          role="association", **mass))
+    up, city = area.upper, area.level == "city"
+    issuers = [
+        _mass(f"ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM {up}", None, "MTTQ-BTT", area, "front"),
+        _mass(f"HỘI LIÊN HIỆP PHỤ NỮ {up}", "HỘI LHPN VIỆT NAM" if city else f"HỘI LHPN {_short(area.parent or HANOI)}",
+              "HPN", area),
+        _mass(f"HỘI CỰU CHIẾN BINH {up}", "HỘI CCB VIỆT NAM" if city else None, "CCB", area),
+    ]
     if area.kind in ("thành phố", "huyện", "xã", "thị xã"):
-        issuers.append(Issuer(f"HỘI NÔNG DÂN {up}", "BAN CHẤP HÀNH", "HND", area, role="association", mark="*", **mass))
-    if level != "commune":
-        parent = "TỔNG LĐLĐ VIỆT NAM" if level == "city" else "LĐLĐ THÀNH PHỐ HÀ NỘI"
-        issuers.append(Issuer(f"LIÊN ĐOÀN LAO ĐỘNG {up}", parent, "LĐLĐ", area, role="association", **mass))
-        issuers.append(Issuer(f"BCH ĐOÀN {_short(area)}", None, YOUTH_CODES[area.kind], area, role="youth",
-                              style="party", mark="***", motto=YOUTH_MOTTO, **mass))
+        issuers.append(_mass(f"HỘI NÔNG DÂN {up}", "BAN CHẤP HÀNH", "HND", area, mark="*"))
+    if area.level != "commune":
+        parent = "TỔNG LĐLĐ VIỆT NAM" if city else "LĐLĐ THÀNH PHỐ HÀ NỘI"
+        issuers.append(_mass(f"LIÊN ĐOÀN LAO ĐỘNG {up}", parent, "LĐLĐ", area))
+        # The Youth Union numbers like the Party ("15-KH/TĐTN") and its header replaces the Quốc hiệu.
+        issuers.append(Issuer(f"BCH ĐOÀN {_short(area)}", None, YOUTH_CODES[area.kind], area, Block.MASS_ORG, "youth",
+                              MASS_TYPES, "party", "***", YOUTH_MOTTO))
     return issuers
 
 
@@ -240,8 +250,9 @@ GIVEN_NAMES = {
 
 TOPICS = (
     "công tác phòng cháy, chữa cháy", "chuyển đổi số", "cải cách hành chính", "số hóa tài liệu lưu trữ",
-    "xây dựng nông thôn mới", "quản lý trật tự xây dựng đô thị", "bảo vệ môi trường", "bảo đảm trật tự an toàn giao thông",
-    "giải quyết thủ tục hành chính trên môi trường điện tử", "quản lý, sử dụng đất đai", "phòng, chống tham nhũng, tiêu cực",
+    "xây dựng nông thôn mới", "quản lý trật tự xây dựng đô thị", "bảo vệ môi trường",
+    "bảo đảm trật tự an toàn giao thông", "giải quyết thủ tục hành chính trên môi trường điện tử",
+    "quản lý, sử dụng đất đai", "phòng, chống tham nhũng, tiêu cực",
     "tiếp công dân, giải quyết khiếu nại, tố cáo", "phổ biến, giáo dục pháp luật", "phòng, chống dịch bệnh",
     "xây dựng cơ sở dữ liệu dùng chung", "sắp xếp đơn vị hành chính cấp xã", "thực hành tiết kiệm, chống lãng phí",
     "công tác văn thư, lưu trữ", "phát triển kinh tế tập thể", "chăm sóc người có công với cách mạng",
@@ -256,7 +267,8 @@ SUBJECTS: dict[str, tuple[str, ...]] = {
            "rà soát, tổng hợp số liệu về {topic}"),
     "CT": ("Về việc tăng cường {topic} trên địa bàn {area}", "Về việc đẩy mạnh {topic} năm {year}"),
     "TB": ("Kết luận của lãnh đạo {area} tại cuộc họp giao ban về {topic}",
-           "Về việc tổ chức kiểm tra {topic} năm {year}", "Về việc điều chỉnh lịch tiếp công dân tháng {month} năm {year}"),
+           "Về việc tổ chức kiểm tra {topic} năm {year}",
+           "Về việc điều chỉnh lịch tiếp công dân tháng {month} năm {year}"),
     "KH": ("Triển khai {topic} trên địa bàn {area} năm {year}", "Thực hiện {topic} giai đoạn {year} - {next5}",
            "Tổ chức các hoạt động hưởng ứng {topic} năm {year}"),
     "BC": ("Kết quả thực hiện {topic} năm {year}", "Tình hình kinh tế - xã hội 6 tháng đầu năm {year}",

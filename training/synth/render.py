@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+from dataclasses import dataclass
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -13,9 +14,9 @@ from inference.schema import Block
 from training.synth.degrade import DegradeParams, blank_page, degrade_page
 from training.synth.formats import date_line, date_parts
 from training.synth.ink import draw_scan_ink
-from training.synth.layout import FIXED_DATE, PT, Box, Composer, new_pdf
+from training.synth.layout import FIXED_DATE, PAGE_W, PT, Box, Composer, new_pdf
 from training.synth.spec import DocumentSpec
-from training.synth.truth import RenderedDocument
+from training.synth.truth import RegionName, RenderedDocument
 
 RED = (215, 0, 0)
 HEADER_SPACING = 1.2
@@ -64,12 +65,11 @@ def digital_signature(c: Composer, spec: DocumentSpec) -> None:
     """The e-signature appearance top right of page 1 ("Ký bởi ... Thời gian ký ...")."""
     lines = [f"Ký bởi: {(spec.fields.organ_name or '').title()}",
              f"Thời gian ký: {spec.signed_at:%d.%m.%Y %H:%M:%S} +07:00"]
-    size = 9.0
-    width = max(c.width(t, "", size) for t in lines) + 4
-    x0, top = 204.0 - width, 3.0
+    size, x1, top = 9.0, PAGE_W - 6, 3.0
+    x0 = x1 - max(c.width(t, "", size) for t in lines) - 4
     for i, text in enumerate(lines):
         c.draw(text, x0 + 2, top + 1 + i * line_height(size), "", size, "digital_signature", colour=RED)
-    c.frame((x0, top, 204.0, top + 2 + len(lines) * line_height(size)), RED, 0.3)
+    c.frame((x0, top, x1, top + 2 + len(lines) * line_height(size)), RED, 0.3)
 
 
 def header(c: Composer, spec: DocumentSpec) -> tuple[float, float]:
@@ -91,12 +91,12 @@ def _under(c: Composer, text: str, style: str, size: float, x0: float, x1: float
     return (x0 + x1) / 2 - half, (x0 + x1) / 2 + half
 
 
-def stacked(c: Composer, lines: list[tuple[str, str, float]], x0: float, x1: float, name: str) -> float:
+def stacked(c: Composer, lines: list[tuple[str, str, float]], x0: float, x1: float, name: RegionName) -> float:
     """Centred, wrapped header lines from the composer's y; returns the bottom."""
     y = c.y
     for text, style, size in lines:
         for line in c.wrap_balanced(text, x1 - x0 - 2, style, size):
-            c.draw_centred(line, x0, x1, y, style, size, name)  # type: ignore[arg-type]
+            c.draw_centred(line, x0, x1, y, style, size, name)
             y += line_height(size)
     return y
 
@@ -134,7 +134,8 @@ def number_and_date(c: Composer, spec: DocumentSpec, split: float, top: float) -
         c.mark("handwriting", grown(gap), str(f.issued_date.day), layer="scan")
     else:
         text = date_line(f.place, f.issued_date)
-        c.draw(text, centred_x(c, split, c.right, c.width(text, "I", date_size)), date_top, "I", date_size, "place_date")
+        x = centred_x(c, split, c.right, c.width(text, "I", date_size))
+        c.draw(text, x, date_top, "I", date_size, "place_date")
     y = top + line_height(size)
     if spec.is_cong_van:
         c.y = y
@@ -166,7 +167,7 @@ def title(c: Composer, spec: DocumentSpec) -> None:
     width = c.right - c.left
     margin = width * 0.1
     c.y = stacked(c, [(spec.fields.subject or "", "B", size)], c.left + margin, c.right - margin, "title")
-    c.rule(*_centre_span(c, width * 0.25), c.y + 1.5)
+    c.rule(*_centre_span(c, width * 0.25), c.y + 2.0)
     c.y += 4
 
 
@@ -199,54 +200,98 @@ def kinh_gui(c: Composer, spec: DocumentSpec) -> None:
 
 
 STYLE = {"plain": "", "italic": "I", "bold": "B", "heading": "B"}
+CLOSING_GAP = 3.0
+RECIPIENT_SIZE, RECIPIENT_LABEL_SIZE = 11.0, 12.0
 
 
-def body(c: Composer, spec: DocumentSpec) -> None:
-    """Justified paragraphs with a first-line indent; headings centred; pages break line by line."""
+@dataclass(frozen=True)
+class BodyLine:
+    text: str
+    style: str
+    x: float | None
+    """Left edge; None for a centred heading."""
+    justify: float | None
+    after: float
+    """Extra space below: the paragraph gap after a paragraph's last line."""
+
+
+def body_lines(c: Composer, spec: DocumentSpec) -> list[BodyLine]:
+    """Justified paragraphs with a first-line indent (last line ragged); headings centred."""
     layout = spec.page
-    size, width = layout.body_size, c.right - c.left
-    step = line_height(size, layout.line_spacing)
+    width = c.right - c.left
+    out: list[BodyLine] = []
     for p in spec.body:
         style = STYLE[p.style]
         indent = 0.0 if p.style == "heading" else layout.first_line_indent
-        lines = c.wrap(p.text, width, style, size, indent)
-        for i, line in enumerate(lines):
-            c.need(step)
-            if p.style == "heading":
-                c.draw_centred(line, c.left, c.right, c.y, style, size, "body")
-            else:
-                shift = indent if i == 0 else 0.0
-                justify = width - shift if i < len(lines) - 1 else None
-                c.draw(line, c.left + shift, c.y, style, size, "body", justify=justify)
-            c.y += step
-        c.y += layout.paragraph_gap
+        lines = c.wrap(p.text, width, style, layout.body_size, indent)
+        for i, text in enumerate(lines):
+            last = i == len(lines) - 1
+            shift = indent if i == 0 else 0.0
+            x = None if p.style == "heading" else c.left + shift
+            justify = None if last or p.style == "heading" else width - shift
+            out.append(BodyLine(text, style, x, justify, layout.paragraph_gap if last else 0.0))
+    return out
 
 
-def recipient_lines(c: Composer, spec: DocumentSpec, width: float) -> list[str]:
+def page_breaks(c: Composer, lines: list[BodyLine], step: float, closing_height: float) -> set[int]:
+    """Lines that start a new page: fill greedily, then carry the last two lines over when the
+    signature block would otherwise stand alone on its page, as typists do."""
+    breaks: set[int] = set()
+    y, first_on_page = c.y, 0
+    for i, line in enumerate(lines):
+        if y + step > c.bottom:
+            breaks.add(i)
+            y, first_on_page = c.layout.margin_top, i
+        y += step + line.after
+    if y + closing_height > c.bottom and len(lines) - 2 > first_on_page:
+        breaks.add(len(lines) - 2)
+    return breaks
+
+
+def body(c: Composer, spec: DocumentSpec) -> None:
+    size = spec.page.body_size
+    step = line_height(size, spec.page.line_spacing)
+    lines = body_lines(c, spec)
+    breaks = page_breaks(c, lines, step, closing_height(c, spec))
+    for i, line in enumerate(lines):
+        if i in breaks:
+            c.new_page()
+        if line.x is None:
+            c.draw_centred(line.text, c.left, c.right, c.y, line.style, size, "body")
+        else:
+            c.draw(line.text, line.x, c.y, line.style, size, "body", justify=line.justify)
+        c.y += step + line.after
+
+
+def recipient_lines(c: Composer, spec: DocumentSpec) -> list[str]:
+    width = (c.right - c.left) * SIGNATURE_SPLIT - 4
     items = [f"- {r}{'.' if i == len(spec.recipients) - 1 else ';'}" for i, r in enumerate(spec.recipients)]
-    return [line for item in items for line in c.wrap(item, width, "", 11)]
+    return [line for item in items for line in c.wrap(item, width, "", RECIPIENT_SIZE)]
+
+
+def closing_height(c: Composer, spec: DocumentSpec) -> float:
+    signature = line_height(spec.page.body_size) * (len(spec.signature_lines) + 1) + spec.page.signature_gap
+    recipients = line_height(RECIPIENT_SIZE, 1.25) * (len(recipient_lines(c, spec)) + 1.2)
+    return CLOSING_GAP + max(signature, recipients)
 
 
 def closing(c: Composer, spec: DocumentSpec) -> None:
     """Signature block bottom right and "Nơi nhận" bottom left, level with each other, kept on one page."""
     size, gap = spec.page.body_size, spec.page.signature_gap
     split = c.left + (c.right - c.left) * SIGNATURE_SPLIT
-    step_sig, step_rec = line_height(size), line_height(11, 1.25)
-    rec_lines = recipient_lines(c, spec, split - c.left - 4)
-    signature_height = step_sig * (len(spec.signature_lines) + 1) + gap
-    c.y += 3
-    c.need(max(signature_height, step_rec * (len(rec_lines) + 1.2)))
-    top = c.y
+    step_sig, step_rec = line_height(size), line_height(RECIPIENT_SIZE, 1.25)
+    c.need(closing_height(c, spec))
+    top = c.y + CLOSING_GAP
     y = top
     for line in spec.signature_lines:
         c.draw_centred(line, split, c.right, y, "B", size, "signature")
         y += step_sig
     scan_ink(c, spec, split, y, y + gap)
     c.draw_centred(spec.fields.signer_name or "", split, c.right, y + gap, "B", size, "signature")
-    c.draw("Nơi nhận:", c.left, top, "BI", 12, "recipients")
+    c.draw("Nơi nhận:", c.left, top, "BI", RECIPIENT_LABEL_SIZE, "recipients")
     y_rec = top + step_rec * 1.2
-    for line in rec_lines:
-        c.draw(line, c.left + (0 if line.startswith("- ") else 2), y_rec, "", 11, "recipients")
+    for line in recipient_lines(c, spec):
+        c.draw(line, c.left + (0 if line.startswith("- ") else 2), y_rec, "", RECIPIENT_SIZE, "recipients")
         y_rec += step_rec
     c.y = max(y + gap + step_sig, y_rec)
 

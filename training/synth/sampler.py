@@ -9,7 +9,7 @@ from inference.schema import Block, Fields
 from training.synth import lexicon as lx
 from training.synth.corpus import BASIS, CLOSINGS, body_sentences
 from training.synth.formats import day_text, month_text, pad_number, party_number, state_number
-from training.synth.spec import Arrival, DocumentSpec, PageLayout, Paragraph
+from training.synth.spec import Arrival, DocumentSpec, PageLayout, Paragraph, ParagraphStyle
 
 FIRST_DATE = date(2012, 1, 1)
 LAST_DATE = date(2025, 12, 31)
@@ -27,6 +27,11 @@ VERBS = {"KH": "xây dựng Kế hoạch", "HD": "hướng dẫn", "BC": "báo c
          "CV": "đề nghị", "TTr": "kính trình", "CTr": "ban hành Chương trình", "QyĐ": "quy định",
          "QĐi": "quy định", "KL": "kết luận"}
 DECIDING = {"QĐ": "QUYẾT ĐỊNH:", "NQ": "QUYẾT NGHỊ:"}
+OPENINGS = {
+    "": "Thực hiện chỉ đạo của cấp trên về {topic}, {name} {verb} như sau:",
+    "GM": "{name} trân trọng kính mời đại diện lãnh đạo các cơ quan, đơn vị tham dự, cụ thể như sau:",
+    "BB": "Hôm nay, tại trụ sở {name}, cuộc họp về {topic} được tiến hành với sự tham dự của các đơn vị liên quan.",
+}
 
 
 def sample_date(rng: random.Random) -> date:
@@ -92,7 +97,7 @@ def addressees(kinh_gui: list[str], recipients: list[str]) -> list[str]:
     return kinh_gui + [r for r in recipients if not r.startswith(("Như ", "Lưu"))]
 
 
-def paragraph(rng: random.Random, sentences: tuple[str, ...], style: str = "plain") -> Paragraph:
+def paragraph(rng: random.Random, sentences: tuple[str, ...], style: ParagraphStyle = "plain") -> Paragraph:
     return Paragraph(text=" ".join(rng.sample(sentences, rng.randint(1, 3))), style=style)
 
 
@@ -101,7 +106,14 @@ def decision_heading(issuer: lx.Issuer, signature: list[str]) -> str:
     first = signature[0]
     if first.startswith(("TM.", "T/M")) or issuer.block == Block.PARTY:
         return issuer.organ
-    return f"{first.removeprefix('KT. ').removeprefix('TL. ')} {issuer.organ}"
+    return join_overlapping(first.removeprefix("KT. ").removeprefix("TL. "), issuer.organ)
+
+
+def join_overlapping(head: str, tail: str) -> str:
+    """"TRƯỞNG PHÒNG" + "PHÒNG NỘI VỤ" -> "TRƯỞNG PHÒNG NỘI VỤ": shared words are written once."""
+    a, b = head.split(), tail.split()
+    shared = max((k for k in range(1, min(len(a), len(b)) + 1) if a[-k:] == b[:k]), default=0)
+    return " ".join(a + b[shared:])
 
 
 def decision_body(rng: random.Random, type_code: str, issuer: lx.Issuer, signature: list[str]) -> list[Paragraph]:
@@ -122,8 +134,9 @@ def decision_body(rng: random.Random, type_code: str, issuer: lx.Issuer, signatu
 
 def prose_body(rng: random.Random, type_code: str, issuer: lx.Issuer, topic: str, issued: date) -> list[Paragraph]:
     sentences = body_sentences(issuer.block)
+    opening = OPENINGS.get(type_code, OPENINGS[""])
     verb = VERBS.get(type_code, "thông báo")
-    body = [Paragraph(text=f"Thực hiện chỉ đạo của cấp trên về {topic}, {issuer.sentence_name} {verb} như sau:")]
+    body = [Paragraph(text=opening.format(topic=topic, name=issuer.sentence_name, verb=verb))]
     if type_code == "GM":
         day = issued + timedelta(days=rng.randint(2, 10))
         when = f"ngày {day_text(day)} tháng {month_text(day)} năm {day.year}"

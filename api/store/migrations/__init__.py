@@ -1,0 +1,1 @@
+"""Alembic migrations of the store (a package only so that wheels carry it)."""
