@@ -68,11 +68,18 @@ def group_lines(words: list[Word]) -> list[list[Word]]:
     return [sorted(line, key=lambda w: w.bbox.x0) for _, line in ordered]
 
 
+def _starts_motto(words: list[Word], i: int) -> bool:
+    """The national motto ("CỘNG HÒA ...") or Party header opens the right column even when the issuer
+    beside it leaves too narrow a gap to see the column break."""
+    pair = " ".join(fold(w.text) for w in words[i : i + 2])
+    return words[i].bbox.x0 > 0.3 and pair in ("cong hoa", "dang cong")
+
+
 def split_columns(line: list[Word]) -> list[list[Word]]:
     height = median(w.bbox.height for w in line)
     runs = [[line[0]]]
-    for previous, word in zip(line, line[1:]):
-        if word.bbox.x0 - previous.bbox.x1 > COLUMN_GAP_HEIGHTS * height:
+    for i, (previous, word) in enumerate(zip(line, line[1:]), start=1):
+        if word.bbox.x0 - previous.bbox.x1 > COLUMN_GAP_HEIGHTS * height or _starts_motto(line, i):
             runs.append([])
         runs[-1].append(word)
     return runs

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from inference.kie.vocab import (
-    AUTHORITY_PREFIXES,
     COPY_FORMS,
     FOLDED_TYPE_NAMES,
     MASS_ORG_MARKERS,
@@ -40,7 +39,7 @@ _DATE = re.compile(
     r"ngay\s*(?P<d>[0-9oOlI]{1,2})\s*[,.]?\s*thang\s*(?P<m>[0-9oOlI]{1,2})\s*[,.]?\s*nam\s*(?P<y>[12][0-9]{3})"
 )
 _DATE_LINE = re.compile(r"ngay\b.*\bthang\b.*\bnam\b")
-_VV = re.compile(r"^\s*(v/v|v\.v|ve viec)\b[:.]?\s*", re.IGNORECASE)
+_VV = re.compile(r"^\s*(v\s*[/.,]\s*[vwy]|ve viec)\b[:.]?\s*", re.IGNORECASE)
 _GARBLED_VE = re.compile(r"^\S{1,3}\s+(?=việc\b)")
 """Bold italic "Về" is often misread ("\\É việc"); "việc" after one short token can only be "Về việc"."""
 _BODY_START = re.compile(r"^(kinh gui|can cu|thuc hien|theo de nghi|xet de nghi|trong (thoi gian|nam)|dieu \d|phan \w+)")
@@ -49,6 +48,7 @@ _NAME_WORD = re.compile(r"^[A-ZÀ-ỸĐ][a-zà-ỹđ]+$")
 _RANK_WORDS = {"trung", "thuong", "dai", "thieu", "ta", "uy", "tuong"}
 _PARTY_DATE_LINE = re.compile(r"^(.*?),\s*ngay")
 _NOI_NHAN = re.compile(r"^noi nhan")
+_AUTHORITY_PREFIX = re.compile(r"^(tm|kt|tl|tuq|q|t/m|k/t|t/l|t\.m|k\.t)[.\s]")
 
 
 def _date_text(seg: Segment) -> str:
@@ -286,17 +286,19 @@ class RuleExtractor:
         return lines
 
     def _cong_van_subject(self, segs: list[Segment], found: dict[str, Found]) -> None:
+        """Box 5b: "V/v ..." under the number, in the left column only (annotations may run beside it)."""
         start = next((i for i, s in enumerate(segs) if s.bbox.y0 < HEADER_BOTTOM and s.bbox.cx < 0.5 and _VV.match(s.folded)), None)
         if start is None:
             return
         lines = [segs[start]]
         for seg in segs[start + 1 :]:
-            if seg.bbox.cx > 0.5:
+            if seg.bbox.cx > 0.5 or _is_noise(seg):
                 continue
             if seg.bbox.y0 - lines[-1].bbox.y1 > 1.5 * seg.bbox.height or _BODY_START.match(seg.folded):
                 break
             lines.append(seg)
-        text = _VV.sub("", normalize(" ".join(s.text for s in lines)))
+        words = [w for s in lines for w in s.words if w.bbox.cx < 0.5]
+        text = _VV.sub("", normalize(" ".join(w.text for w in words)))
         found["subject"] = Found(text, lines, _validated_confidence(lines, True))
         found["cong_van"] = Found(True, lines, 0.9)
 
@@ -356,7 +358,7 @@ class RuleExtractor:
         if seg.bbox.x0 < 0.35 or not seg.is_upper:
             return False
         folded = seg.folded
-        return folded.startswith(AUTHORITY_PREFIXES) or any(folded.startswith(p) for p in POSITION_WORDS)
+        return bool(_AUTHORITY_PREFIX.match(folded)) or any(folded.startswith(p) for p in POSITION_WORDS)
 
     def _signature_block(self, following: list[Segment], first: Segment) -> tuple[list[Segment], Segment] | None:
         authority = [first]
@@ -377,8 +379,7 @@ class RuleExtractor:
         if not 2 <= len(words) <= 6 or any(c.isdigit() for c in seg.text):
             return False
         proper = [w for w in words if _NAME_WORD.match(w)]
-        ranks = [w for w in words if fold(w) in _RANK_WORDS]
-        return len(proper) >= 2 and len(proper) + len(ranks) == len(words)
+        return len(proper) >= 2 and all(_NAME_WORD.match(w) or fold(w) in _RANK_WORDS for w in words)
 
     def _recipients(self, segs: list[Segment], found: dict[str, Found]) -> None:
         start = next((i for i, s in enumerate(segs) if s.folded.startswith("kinh gui")), None)

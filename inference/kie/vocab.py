@@ -19,7 +19,6 @@ TYPE_NAMES: tuple[str, ...] = tuple(sorted(
 ))
 FOLDED_TYPE_NAMES: dict[str, str] = {fold(name): name for name in TYPE_NAMES}
 
-AUTHORITY_PREFIXES = ("tm.", "kt.", "tl.", "tuq.", "q.", "t/m", "k/t", "t/l", "t.m", "k.t")
 POSITION_WORDS = (
     "chu tich", "pho chu tich", "giam doc", "pho giam doc", "truong", "pho truong", "chanh van phong",
     "pho chanh van phong", "bi thu", "pho bi thu", "thu truong", "bo truong", "chanh an", "vien truong",

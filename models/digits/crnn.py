@@ -19,8 +19,8 @@ NUM_CLASSES = 11
 
 @dataclass(frozen=True)
 class CRNNConfig:
-    channels: tuple[int, int, int, int] = (32, 64, 96, 128)
-    hidden: int = 96  # per LSTM direction
+    channels: tuple[int, int, int, int] = (32, 64, 96, 96)
+    hidden: int = 64  # per LSTM direction
     dropout: float = 0.1
 
     def to_dict(self) -> dict:

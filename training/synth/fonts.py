@@ -51,5 +51,8 @@ def handwriting_font() -> Path:
 @cache
 def covered_chars() -> frozenset[str]:
     """Characters every text style can draw; corpus sentences with anything else are skipped."""
-    sets = [set(TTFont(text_font(style), lazy=True).getBestCmap()) for style in STYLE_FILES]
+    sets = []
+    for style in STYLE_FILES:
+        with TTFont(text_font(style), lazy=True) as font:
+            sets.append(set(font.getBestCmap()))
     return frozenset(chr(c) for c in set.intersection(*sets))
