@@ -9,6 +9,7 @@ come from closed vocabularies.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter, defaultdict
 
 from rapidfuzz import process
@@ -40,7 +41,9 @@ ORGAN_PHRASES = (
 )
 """Standard words of agency names, restored by their accent-free spelling wherever they stand."""
 ORGAN_HEADS = ("SỞ", "PHÒNG", "BAN", "BỘ", "CỤC", "HỘI", "TỈNH", "HUYỆN", "QUẬN", "PHƯỜNG", "XÃ")
-"""Single words, ambiguous without marks ("SỞ"/"SỐ"), restored only where a name or unit starts."""
+"""Single words, ambiguous without marks ("SỞ"/"SỐ"), restored only where a name or unit starts:
+first in the line or after a word that ends an agency kind ("UBND QUẬN", "NHÂN DÂN HUYỆN")."""
+_BEFORE_HEADS = ("", "ubnd", "hdnd", "dan", "uy", "bo")
 SURNAMES = (
     "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
     "Dương", "Lý", "Đào", "Đoàn", "Đinh", "Lương", "Trịnh", "Mai", "Trương", "Lâm", "Phùng", "Tạ", "Hà",
@@ -51,7 +54,21 @@ _POSITIONS = {fold(p): p for p in POSITIONS}
 _SURNAMES = {fold(s): s for s in SURNAMES}
 _ORGAN_PHRASES = sorted(((fold(p).split(), p.split()) for p in ORGAN_PHRASES), key=lambda item: -len(item[0]))
 _ORGAN_HEADS = {fold(h): h for h in ORGAN_HEADS}
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 _AUTHORITY = re.compile(r"^(TM\.|KT\.|TL\.|TUQ\.|Q\.|T/M|K/T|T/L)\s*", re.IGNORECASE)
+
+
+def _same_case(original: str, restored: str) -> str:
+    if original.isupper():
+        return restored.upper()
+    return restored[:1].upper() + restored[1:] if original[:1].isupper() else restored
+
+
+def _looks_misread(word: str) -> bool:
+    """No Vietnamese syllable doubles a vowel letter or carries two tone marks ("NGAÀI")."""
+    folded = fold(word)
+    tones = sum(1 for c in unicodedata.normalize("NFD", word.lower()) if c in _TONE_MARKS)
+    return bool(re.search(r"([aeiouy])\1", folded)) or tones > 1 or bool(re.search(r"[fjwz]", folded))
 
 
 class DocumentLexicon:
@@ -78,10 +95,10 @@ class DocumentLexicon:
             if forms and f"{lower[i]} {lower[i + 1]}" not in forms:
                 fixed[i], fixed[i + 1] = forms.most_common(1)[0][0].split()
         for i, word in enumerate(lower):
-            forms = self.unigrams.get(fold(word)) or self._near(fold(word))
+            forms = self.unigrams.get(fold(word)) or (self._near(fold(word)) if _looks_misread(word) else None)
             if fixed[i] == word and forms and word not in forms:
                 fixed[i] = forms.most_common(1)[0][0]
-        return " ".join(f.upper() if w.isupper() else f for w, f in zip(words, fixed, strict=True))
+        return " ".join(_same_case(w, f) for w, f in zip(words, fixed, strict=True))
 
 
     def _near(self, folded: str) -> Counter[str] | None:
@@ -105,7 +122,7 @@ def canonical_organ(text: str, lexicon: DocumentLexicon) -> str:
                 break
         else:
             previous = folded[i - 1] if i else ""
-            if folded[i] in _ORGAN_HEADS and (i == 0 or previous in ("nhan", "dan")):
+            if folded[i] in _ORGAN_HEADS and previous in _BEFORE_HEADS:
                 words[i] = _ORGAN_HEADS[folded[i]]
             i += 1
     return " ".join(words)

@@ -56,6 +56,11 @@ def _date_text(seg: Segment) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s/,]", " ", seg.folded)).replace(" ,", ",")
 
 
+def _names_unit(folded: str) -> bool:
+    """"uy ban nhan dan tinh quang ngai" names its unit; "uy ban nhan dan" alone does not."""
+    return any(re.search(rf"\b{unit}\b \S", folded) for unit in UNIT_WORDS)
+
+
 def _is_noise(seg: Segment) -> bool:
     """A line of stamp or seal debris ("#RUNG2M-ĐÔNG BA +4"): few of its tokens are plain words."""
     tokens = seg.text.split()
@@ -128,22 +133,32 @@ class RuleExtractor:
 
     # -- header: number, date, issuer -------------------------------------------------------------
 
-    def _number_segment(self, segs: list[Segment]) -> Segment | None:
+    @staticmethod
+    def _header_halves(segs: list[Segment]) -> list[Segment]:
+        """Each header line as its left and right half: a handwriting gap ("Số:    /QĐ-UBND",
+        "ngày    tháng") splits a printed line into several segments."""
+        halves: dict[tuple[int, bool], list] = {}
         for seg in segs:
-            if seg.bbox.y0 < HEADER_BOTTOM and seg.bbox.x0 < 0.5 and _NUMBER_LABEL.match(seg.folded):
+            if seg.bbox.y0 < HEADER_BOTTOM:
+                halves.setdefault((seg.words[0].line, seg.bbox.x0 >= 0.45), []).extend(seg.words)
+        return [Segment(page=segs[0].page, words=sorted(ws, key=lambda w: w.bbox.x0)) for _, ws in sorted(halves.items())]
+
+    @staticmethod
+    def _number_segment(halves: list[Segment]) -> Segment | None:
+        for seg in halves:
+            if seg.bbox.x0 < 0.5 and _NUMBER_LABEL.match(seg.folded):
                 rest = _NUMBER_LABEL.sub("", seg.folded)
                 if "/" in rest or "-" in rest:
                     return seg
         return None
 
     def _header(self, segs: list[Segment], found: dict[str, Found]) -> None:
-        number_seg = self._number_segment(segs)
+        halves = self._header_halves(segs)
+        number_seg = self._number_segment(halves)
         if number_seg is not None:
             self._number(number_seg, found)
         level = number_seg.bbox.cy if number_seg else None
-        date_seg = next(
-            (s for s in segs if self._is_date_line(s, level)), None
-        )
+        date_seg = next((s for s in halves if self._is_date_line(s, level)), None)
         if date_seg is not None:
             self._date(date_seg, found)
         anchor = number_seg or date_seg
@@ -157,7 +172,7 @@ class RuleExtractor:
             if match:
                 break
         else:
-            notation = raw.lstrip("/").strip()
+            notation = raw.lstrip("/-").strip()
             if re.fullmatch(_SYMBOL, notation) and "/" not in raw.split(notation)[0][:-1]:
                 found["code_notation"] = Found(notation, [seg], _validated_confidence([seg], True))
             return
@@ -202,12 +217,12 @@ class RuleExtractor:
             s for s in segs
             if top <= s.bbox.y0 < anchor.bbox.y0 - 0.3 * anchor.bbox.height and s.bbox.cx < 0.5
             and s.is_upper and not _is_header_motto(s) and not _DIGITAL_SIGNATURE.search(s.folded)
-            and len(s.folded.strip("*-_ ")) > 1
+            and len(s.folded.strip("*-_ ")) > 1 and not _NUMBER_LABEL.match(s.folded)
         ]
         lines = self._contiguous_above(lines, anchor)
         if not lines:
             return
-        texts = [canonical_organ(normalize(s.text).strip("*-_ "), self.lexicon) for s in lines]
+        texts = [canonical_organ(normalize(s.text).strip("*_ "), self.lexicon) for s in lines]
         parent, organ = self._split_issuer(texts)
         confidence = _validated_confidence(lines, any(fold(organ).startswith(h) for h in ORGAN_HEADS))
         found["organ_name"] = Found(organ, lines, confidence)
@@ -228,14 +243,18 @@ class RuleExtractor:
 
     @staticmethod
     def _split_issuer(texts: list[str]) -> tuple[str | None, str]:
-        """["ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"] is one name; ["UBND TP ĐÀ NẴNG", "SỞ GIÁO DỤC ..."] is parent + issuer."""
-        groups: list[list[str]] = [[texts[0]]]
+        """["ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"] is one name; ["UBND TP ĐÀ NẴNG", "SỞ GIÁO DỤC ..."] and
+        ["ĐẢNG BỘ THÀNH PHỐ HÀ NỘI", "HUYỆN ỦY ỨNG HÒA"] are a parent body and the issuer."""
+        groups: list[list[str]] = [[texts[0].lstrip("- ")]]
         for text in texts[1:]:
-            folded = fold(text)
-            continues = folded.startswith(UNIT_WORDS) or fold(groups[-1][-1]).endswith((" va", " và", ","))
-            starts_organ = any(folded.startswith(h) for h in ORGAN_HEADS)
-            if starts_organ and not continues:
-                groups.append([text])
+            folded = fold(text).lstrip("- ")
+            previous = fold(" ".join(groups[-1]))
+            committee = re.match(r"^(tinh|thanh|huyen|quan|thi|dang) uy\b", folded)
+            continues = (folded.startswith(UNIT_WORDS) and not committee and not _names_unit(previous)) or previous.endswith(
+                (" va", ",", "-")
+            )
+            if not continues and (committee or any(folded.startswith(h) for h in ORGAN_HEADS)):
+                groups.append([text.lstrip("- ")])
             else:
                 groups[-1].append(text)
         names = [" ".join(g) for g in groups]
