@@ -38,6 +38,7 @@ _NUMBER_LABEL = re.compile(r"^s[oôốồóò6]\s*[:.]?\s*", re.IGNORECASE)
 _DATE = re.compile(
     r"ngay\s*(?P<d>[0-9oOlI]{1,2})\s*[,.]?\s*thang\s*(?P<m>[0-9oOlI]{1,2})\s*[,.]?\s*nam\s*(?P<y>[12][0-9]{3})"
 )
+_NUMBER_LINE = re.compile(r"^s[o6]\s*[:.]?\s*\S{0,6}\s*[/-]")
 _DATE_LINE = re.compile(r"ngay\b.*\bthang\b.*\bnam\b")
 _VV = re.compile(r"^\s*(v\s*[/.,]\s*[vwy]|ve viec)\b[:.]?\s*", re.IGNORECASE)
 _GARBLED_VE = re.compile(r"^\S{1,3}\s+(?=việc\b)")
@@ -46,7 +47,7 @@ _BODY_START = re.compile(r"^(kinh gui|can cu|thuc hien|theo de nghi|xet de nghi|
 _DIGITAL_SIGNATURE = re.compile(r"(ky boi|thoi gian ky|co quan:|email:|@)")
 _NAME_WORD = re.compile(r"^[A-ZÀ-ỸĐ][a-zà-ỹđ]+$")
 _RANK_WORDS = {"trung", "thuong", "dai", "thieu", "ta", "uy", "tuong"}
-_PARTY_DATE_LINE = re.compile(r"^(.*?),\s*ngay")
+_PLACE_PREFIX = re.compile(r"^(.*?),\s*ngay")
 _NOI_NHAN = re.compile(r"^noi nhan")
 _AUTHORITY_PREFIX = re.compile(r"^(tm|kt|tl|tuq|q|t/m|k/t|t/l|t\.m|k\.t)[.\s]")
 
@@ -194,7 +195,7 @@ class RuleExtractor:
 
     def _date(self, seg: Segment, found: dict[str, Found]) -> None:
         folded = _date_text(seg)
-        place = _PARTY_DATE_LINE.match(folded)
+        place = _PLACE_PREFIX.match(folded)
         if place and place.group(1).strip():
             words = len(place.group(1).split())
             text = " ".join(seg.text.split()[:words]).rstrip(",").strip()
@@ -217,7 +218,7 @@ class RuleExtractor:
             s for s in segs
             if top <= s.bbox.y0 < anchor.bbox.y0 - 0.3 * anchor.bbox.height and s.bbox.cx < 0.5
             and s.is_upper and not _is_header_motto(s) and not _DIGITAL_SIGNATURE.search(s.folded)
-            and len(s.folded.strip("*-_ ")) > 1 and not _NUMBER_LABEL.match(s.folded)
+            and len(s.folded.strip("*-_ ")) > 1 and not _NUMBER_LINE.match(s.folded)
         ]
         lines = self._contiguous_above(lines, anchor)
         if not lines:
