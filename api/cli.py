@@ -17,6 +17,7 @@ from rich.table import Table
 from tqdm import tqdm
 
 from api.app import create_app
+from api.cli_eval import register as register_data_commands
 from api.errors import ApiError
 from api.ingest import ingest_document
 from api.runtime import Runtime, open_runtime
@@ -34,6 +35,7 @@ app = typer.Typer(
 )
 documents_app = typer.Typer(no_args_is_help=True, help="Documents in the store.")
 app.add_typer(documents_app, name="documents")
+register_data_commands(app)
 
 SUBJECT_PREVIEW_CHARS = 60
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
+from eval import reports
 from eval.datasets import LabelledDocument, load_labels
 from eval.metrics import canonical, cer, exact
 from inference.options import PipelineOptions
@@ -105,10 +105,7 @@ def markdown(report: ExtractionReport, previous: ExtractionReport | None) -> str
 
 
 def write_report(report: ExtractionReport, out_dir: Path, name: str) -> Path:
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Writes JSON and markdown; the markdown shows the change from the report it replaces."""
     json_path = out_dir / f"{name}.json"
     previous = ExtractionReport.model_validate_json(json_path.read_text()) if json_path.exists() else None
-    json_path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
-    md_path = out_dir / f"{name}.md"
-    md_path.write_text(markdown(report, previous), encoding="utf-8")
-    return md_path
+    return reports.write(report, markdown(report, previous), name, out_dir)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -114,9 +117,29 @@ def read_text_page(page: SourcePage, dpi: int, drawn_words: list[Word]) -> Page:
     )
 
 
+def _exit_with(owner: int) -> None:
+    """Worker start-up: leave as soon as the process that owns the pool is gone (even after a SIGKILL,
+    which gives the pool no chance to stop its workers)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="vanthu-owner-watch", daemon=True).start()
+
+
 @cache
 def _pool(workers: int) -> Executor:
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=_exit_with,
+        initargs=(os.getpid(),),
+    )
     atexit.register(pool.shutdown, wait=False, cancel_futures=True)
     return pool
 

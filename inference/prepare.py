@@ -32,14 +32,12 @@ class PreparedPage:
 
 
 def colour_masks(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Boolean masks of red and blue ink. Dark pixels stay print even when tinted (print under a seal)."""
+    """Boolean masks of red and blue ink. Dark pixels stay print even when tinted (print under a seal):
+    only saturated and bright enough pixels count as coloured ink."""
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
-    hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
-    chroma = rgb.max(axis=2).astype(np.int16) - rgb.min(axis=2).astype(np.int16)
-    inked = (sat > 70) & (chroma > 45) & (val > 70)
-    red = inked & ((hue < 12) | (hue > 160))
-    blue = inked & (hue > 95) & (hue < 135)
-    return red, blue
+    red = cv2.inRange(hsv, (0, 80, 70), (12, 255, 255)) | cv2.inRange(hsv, (160, 80, 70), (180, 255, 255))
+    blue = cv2.inRange(hsv, (96, 80, 70), (134, 255, 255))
+    return red.view(bool), blue.view(bool)
 
 
 def flatten_illumination(gray: np.ndarray) -> np.ndarray:
@@ -47,9 +45,8 @@ def flatten_illumination(gray: np.ndarray) -> np.ndarray:
     small = cv2.resize(gray, None, fx=0.125, fy=0.125, interpolation=cv2.INTER_AREA)
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
     background = cv2.medianBlur(background, 5)
-    background = cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
-    flat = gray.astype(np.float32) / np.maximum(background.astype(np.float32), 1.0) * 255.0
-    return np.clip(flat, 0, 255).astype(np.uint8)
+    background = cv2.resize(np.maximum(background, 1), (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return cv2.divide(gray, background, scale=255)
 
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:

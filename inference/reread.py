@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import re
 
+import cv2
 import numpy as np
 
 from inference.layout import group_lines
 from inference.ocr import OcrEngine
+from inference.prepare import rotate
 from inference.schema import BBox, Word
 from inference.text import fold
 
 DIGITS = "0123456789"
 HEADER_BOTTOM = 0.45
-STAMP_WORDS = re.compile(r"\b(khan|toc|mat|den|sao|trich)\b")
+STAMP_WORDS = re.compile(r"\b(hoa toc|khan|mat|den|sao y|sao luc|trich sao)\b")
+STAMP_ANGLES = (0, -35, 35, -20, 20, -50, 50)
+"""Degrees counter-clockwise tried in turn; a stamp struck rising to the right needs a negative turn."""
 _NUMBER_LABEL = re.compile(r"^s[oô6][:.]?$")
 _DIGITS_ONLY = re.compile(r"^\d{1,5}$")
 _LABELS = ("ngay", "thang", "nam", "so:")
@@ -128,17 +132,44 @@ def date_gaps(line: list[Word]) -> list[tuple[BBox, list[Word]]]:
     return gaps
 
 
+def _stamp_regions(red: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, w, h) of red marks in the top of the page that are not round seals."""
+    top = (red[: int(red.shape[0] * HEADER_BOTTOM)] < 128).astype(np.uint8)
+    joined = cv2.dilate(top, np.ones((15, 15), np.uint8))
+    contours, _ = cv2.findContours(joined, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    regions = []
+    min_area = (red.shape[1] * 0.04) ** 2
+    for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:6]:
+        area, perimeter = cv2.contourArea(contour), cv2.arcLength(contour, True)
+        circular = perimeter > 0 and 4 * np.pi * area / perimeter**2 > 0.75
+        if area >= min_area and not circular:
+            regions.append(cv2.boundingRect(contour))
+    return regions
+
+
+def _without_frames(crop: np.ndarray) -> np.ndarray:
+    """The stamp's letters without its frame (box, arrow outline): Tesseract skips text inside a frame."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((crop < 128).astype(np.uint8), connectivity=8)
+    frames = [i for i in range(1, count) if max(stats[i, 2], stats[i, 3]) > 0.25 * max(crop.shape)]
+    out = crop.copy()
+    out[np.isin(labels, frames)] = 255
+    return out
+
+
 def stamp_words(engine: OcrEngine, red: np.ndarray, dpi: float) -> list[Word]:
-    """Words of red stamps in the top of the page (urgency, secrecy, SAO Y, incoming register)."""
-    top = red[: int(red.shape[0] * HEADER_BOTTOM)]
-    if (top < 128).mean() < 0.0005:
-        return []
-    words = engine.read(top, dpi, mode="sparse", offset=(0, 0, red.shape[1], red.shape[0]))
-    keep = []
-    for line in group_lines(words):
-        if STAMP_WORDS.search(fold(" ".join(w.text for w in line))):
-            keep.extend(w.model_copy(update={"source": "reread"}) for w in line)
-    return keep
+    """Words of red stamps in the top of the page (urgency, secrecy, SAO Y, incoming register).
+    Stamps are often struck at a slant, so each is read at a few angles until a stamp word appears."""
+    height, width = red.shape
+    for x, y, w, h in _stamp_regions(red):
+        crop = np.pad(_without_frames(red[y : y + h, x : x + w]), max(w, h) // 4, constant_values=255)
+        for angle in STAMP_ANGLES:
+            turned = rotate(crop, angle) if angle else crop
+            words = engine.read(turned, dpi, mode="sparse")
+            text = fold(" ".join(w.text for w in words))
+            if STAMP_WORDS.search(text):
+                box = BBox(x0=x / width, y0=y / height, x1=(x + w) / width, y1=(y + h) / height)
+                return [Word(text=w.text, bbox=box, confidence=w.confidence, source="reread") for w in words]
+    return []
 
 
 def reread_page(
