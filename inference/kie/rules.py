@@ -40,7 +40,7 @@ _DATE = re.compile(
 )
 _NUMBER_LINE = re.compile(r"^s[o6]\s*[:.]?\s*\S{0,6}\s*[/-]")
 _DATE_LINE = re.compile(r"ngay\b.*\bthang\b.*\bnam\b")
-_VV = re.compile(r"^\s*(v\s*[/.,]\s*[vwy]|ve viec)\b[:.]?\s*", re.IGNORECASE)
+_VV = re.compile(r"^[^\w]{0,3}\s*(v\s*[/.,]\s*[vwy]|ve viec)\b[:.]?\s*", re.IGNORECASE)
 _GARBLED_VE = re.compile(r"^\S{1,3}\s+(?=việc\b)")
 """Bold italic "Về" is often misread ("\\É việc"); "việc" after one short token can only be "Về việc"."""
 _BODY_START = re.compile(r"^(kinh gui|can cu|thuc hien|theo de nghi|xet de nghi|trong (thoi gian|nam)|dieu \d|phan \w+)")
@@ -62,11 +62,26 @@ def _names_unit(folded: str) -> bool:
     return any(re.search(rf"\b{unit}\b \S", folded) for unit in UNIT_WORDS)
 
 
+_CLEAN_TOKEN = re.compile(r"^[(\"“]?([^\W\d_]+|\d+([./-]\d+)*|-)[)\"”,.;:]?$")
+"""A word, a number or a date, a dash: what print is made of, unlike seal debris ("#RUNG2M", "0.NG", "+4")."""
+
+
 def _is_noise(seg: Segment) -> bool:
-    """A line of stamp or seal debris ("#RUNG2M-ĐÔNG BA +4"): few of its tokens are plain words."""
-    tokens = seg.text.split()
-    words = [t for t in tokens if re.fullmatch(r"[^\W\d_]+[,.;:]?", t)]
-    return len(words) < 0.7 * len(tokens)
+    """A line of stamp or seal debris: few of its tokens are clean."""
+    clean = [w for w in seg.words if _CLEAN_TOKEN.match(w.text)]
+    return len(clean) < 0.7 * len(seg.words)
+
+
+def _longest_clean_run(seg: Segment) -> Segment:
+    """The line without the debris a seal or stamp leaves at its ends."""
+    runs: list[list] = [[]]
+    for word in seg.words:
+        if _CLEAN_TOKEN.match(word.text):
+            runs[-1].append(word)
+        elif runs[-1]:
+            runs.append([])
+    best = max(runs, key=len)
+    return seg if len(best) == len(seg.words) or not best else Segment(page=seg.page, words=best)
 
 
 @dataclass
@@ -291,16 +306,15 @@ class RuleExtractor:
         lines: list[Segment] = []
         bottom = title.bbox.y1
         for seg in after:
-            if _BODY_START.match(seg.folded) or seg.bbox.y0 - bottom > 1.2 * seg.bbox.height:
-                break
-            if lines and seg.is_upper and not lines[-1].is_upper:
-                break
-            if abs(seg.bbox.cx - 0.5) > 0.2:
-                break
-            if _is_noise(seg):
+            line = _longest_clean_run(seg)
+            if _is_noise(seg) and len(line.words) < 3:
                 continue
-            lines.append(seg)
-            bottom = seg.bbox.y1
+            if _BODY_START.match(line.folded) or line.bbox.y0 - bottom > 1.2 * line.bbox.height:
+                break
+            if (lines and line.is_upper and not lines[-1].is_upper) or abs(line.bbox.cx - 0.5) > 0.2:
+                break
+            lines.append(line)
+            bottom = line.bbox.y1
             if len(lines) == 4:
                 break
         return lines
