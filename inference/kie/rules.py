@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from statistics import median
 
 from inference.kie.vocab import (
     COPY_FORMS,
@@ -303,16 +304,22 @@ class RuleExtractor:
 
     @staticmethod
     def _subject_lines(after: list[Segment], title: Segment) -> list[Segment]:
+        """The trích yếu under the title: centred lines, evenly spaced; the body starts after a wider gap."""
         lines: list[Segment] = []
+        gaps: list[float] = []
         bottom = title.bbox.y1
         for seg in after:
             line = _longest_clean_run(seg)
             if _is_noise(seg) and len(line.words) < 3:
                 continue
-            if _BODY_START.match(line.folded) or line.bbox.y0 - bottom > 1.2 * line.bbox.height:
+            gap = line.bbox.y0 - bottom
+            spacing = max(1.6 * median(gaps), 0.6 * line.bbox.height) if gaps else 2.2 * line.bbox.height
+            if _BODY_START.match(line.folded) or gap > spacing:
                 break
             if (lines and line.is_upper and not lines[-1].is_upper) or abs(line.bbox.cx - 0.5) > 0.2:
                 break
+            if lines:
+                gaps.append(gap)
             lines.append(line)
             bottom = line.bbox.y1
             if len(lines) == 4:
