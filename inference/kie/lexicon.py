@@ -110,8 +110,9 @@ class DocumentLexicon:
 
 
 def canonical_organ(text: str, lexicon: DocumentLexicon) -> str:
-    """An agency name with its standard words spelt right, the rest restored from the document."""
-    words = lexicon.restore(text).split()
+    """An agency name with its standard words spelt right, the rest restored from the document.
+    Stray full stops OCR puts after long words go ("NHÂN. DÂN"); abbreviations keep theirs ("TP.")."""
+    words = [w.rstrip(".") if len(w) > 3 else w for w in lexicon.restore(text).split()]
     folded = [fold(w).strip(",") for w in words]
     i = 0
     while i < len(words):

@@ -28,8 +28,6 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # Tesseract baseline: one thread per process
-
 import numpy as np
 import torch
 from torch import nn
@@ -193,7 +191,7 @@ def train_loop(
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), clip)
         opt.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
         step += 1
         samples += len(texts)
         if steps:
@@ -285,8 +283,18 @@ def tesseract_baseline(crops: Sequence[np.ndarray], dpis: Sequence[int], process
         return None
     if not Path(TESSDATA, "vie.traineddata").is_file():
         return None
-    with mp.get_context("fork").Pool(processes, initializer=_tess_init) as pool:
-        return pool.map(_tess_read, list(zip(crops, dpis)), chunksize=32)
+    # Fresh (spawned) processes with OMP_THREAD_LIMIT=1, as the pipeline runs Tesseract. Not set in
+    # this process: an OpenMP runtime loaded under OMP_THREAD_LIMIT=1 makes torch's 2 threads crawl.
+    saved = os.environ.get("OMP_THREAD_LIMIT")
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        with mp.get_context("spawn").Pool(processes, initializer=_tess_init) as pool:
+            return pool.map(_tess_read, list(zip(crops, dpis)), chunksize=32)
+    finally:
+        if saved is None:
+            os.environ.pop("OMP_THREAD_LIMIT", None)
+        else:
+            os.environ["OMP_THREAD_LIMIT"] = saved
 
 
 # ----------------------------------------------------------------------------------------------- card
