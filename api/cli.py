@@ -222,3 +222,7 @@ def _preview(text: str | None) -> str:
     if not text:
         return ""
     return text if len(text) <= SUBJECT_PREVIEW_CHARS else text[: SUBJECT_PREVIEW_CHARS - 1] + "…"
+
+
+if __name__ == "__main__":
+    main()

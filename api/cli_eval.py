@@ -43,6 +43,7 @@ def samples(n: Annotated[int, typer.Option("--n", help="Number of sample documen
 def eval_extraction(
     dataset: Annotated[Path | None, typer.Option(help="Folder with labels.jsonl (default: ../shared real scans)")] = None,
     name: Annotated[str, typer.Option(help="Report name")] = "extraction-real-scans",
+    out: Annotated[Path | None, typer.Option(help="Report folder (default: eval/reports)")] = None,
 ) -> None:
     """Per-field exact match and subject CER on a labelled set of real documents."""
     from eval.datasets import real_scans_dir
@@ -54,7 +55,7 @@ def eval_extraction(
         typer.echo("skipped: no labelled set (../shared/data/real-scans is absent; pass --dataset)")
         raise typer.Exit(0)
     report = evaluate(dataset, get_settings().pipeline)
-    typer.echo(write_report(report, REPORTS_DIR, name).read_text())
+    typer.echo(write_report(report, out or REPORTS_DIR, name).read_text())
     missed = [f for f, ok in report.acceptance.items() if not ok and f in (*ACCEPTANCE, "subject_cer")]
     typer.echo(f"below the acceptance bar: {', '.join(missed) or 'none'}")
 

@@ -304,7 +304,8 @@ class RuleExtractor:
 
     @staticmethod
     def _subject_lines(after: list[Segment], title: Segment) -> list[Segment]:
-        """The trích yếu under the title: centred lines, evenly spaced; the body starts after a wider gap."""
+        """The trích yếu under the title: centred lines, evenly spaced; the body starts after a gap wider
+        than the spacing so far (the title-to-subject gap included)."""
         lines: list[Segment] = []
         gaps: list[float] = []
         bottom = title.bbox.y1
@@ -313,13 +314,13 @@ class RuleExtractor:
             if _is_noise(seg) and len(line.words) < 3:
                 continue
             gap = line.bbox.y0 - bottom
-            spacing = max(1.6 * median(gaps), 0.6 * line.bbox.height) if gaps else 2.2 * line.bbox.height
-            if _BODY_START.match(line.folded) or gap > spacing:
+            limit = median(gaps) + 0.4 * line.bbox.height if lines else 2.2 * line.bbox.height
+            wide = line.bbox.x1 - line.bbox.x0 > 0.65
+            if gap > limit or (_BODY_START.match(line.folded) and (lines or wide)):
                 break
             if (lines and line.is_upper and not lines[-1].is_upper) or abs(line.bbox.cx - 0.5) > 0.2:
                 break
-            if lines:
-                gaps.append(gap)
+            gaps.append(gap)
             lines.append(line)
             bottom = line.bbox.y1
             if len(lines) == 4:

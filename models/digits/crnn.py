@@ -19,7 +19,7 @@ NUM_CLASSES = 11
 
 @dataclass(frozen=True)
 class CRNNConfig:
-    channels: tuple[int, int, int, int] = (32, 64, 96, 96)
+    channels: tuple[int, int, int, int] = (24, 48, 72, 96)
     hidden: int = 64  # per LSTM direction
     dropout: float = 0.1
 

@@ -112,3 +112,9 @@ def test_canonical_organ_leaves_heads_inside_names() -> None:
                    "(_BEFORE_HEADS, meant for 'NHÂN DÂN'), so the district 'ĐAN PHƯỢNG' becomes 'ĐAN PHƯỜNG'")
 def test_canonical_organ_keeps_dan_phuong() -> None:
     assert canonical_organ("ĐẢNG ỦY XÃ ĐAN PHƯỢNG", DocumentLexicon([])) == "ĐẢNG ỦY XÃ ĐAN PHƯỢNG"
+
+
+def test_canonical_organ_drops_stray_full_stops_but_keeps_abbreviations() -> None:
+    empty = DocumentLexicon([])
+    assert canonical_organ("ỦY BAN NHÂN. DÂN QUẬN. HOÀN KIẾM", empty) == "ỦY BAN NHÂN DÂN QUẬN HOÀN KIẾM"
+    assert canonical_organ("UBND TP. HÀ NỘI", empty) == "UBND TP. HÀ NỘI"

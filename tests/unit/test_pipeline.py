@@ -50,7 +50,7 @@ def assert_printed(rendered: RenderedDocument) -> None:
 
 @pytest.fixture(scope="module")
 def scan() -> tuple[RenderedDocument, bytes, ExtractionResult]:
-    rendered, images = sample_scan(2, dpi=DPI, degrade=MILD)
+    rendered, images = sample_scan(6, dpi=DPI, degrade=MILD)
     assert_printed(rendered)
     assert len(rendered.pages) == 2 and len(images) == 3  # two pages and the blank back
     assert rendered.spec.red_seal and not rendered.spec.digital_signature_box
@@ -166,21 +166,30 @@ def test_multipage_tiff_input() -> None:
     assert result.evidence["signer_name"].page == 1
 
 
-def test_landscape_scan_is_turned_upright() -> None:
-    rendered, images = sample_scan(16, dpi=DPI, degrade=DegradeParams(rotation=90, noise_sigma=3))
+UPSIDE_DOWN_BUG = pytest.mark.xfail(
+    strict=True, reason="an upside-down page is only checked for orientation when its mean word confidence is "
+    "below pipeline.LOW_CONFIDENCE (0.45); upside-down text reads at 0.45-0.46, so it is OCRed as is (Tesseract OSD "
+    "finds 180 degrees with orient_conf ~20) and every field is lost")
+
+
+@pytest.mark.parametrize("fed", [90, pytest.param(180, marks=UPSIDE_DOWN_BUG)])
+def test_turned_scan_is_turned_upright(fed: int) -> None:
+    """90: a landscape image, turned before OCR; 180: portrait, found by the low OCR confidence."""
+    rendered, images = sample_scan(18, dpi=DPI, degrade=DegradeParams(rotation=fed, noise_sigma=3))
     assert_printed(rendered)
-    assert images[0].shape[1] > images[0].shape[0]  # fed sideways: a landscape image
-    result = extract_document(save_scan_pdf(images, DPI), "sideways.pdf", OPTIONS)
-    # Fed turned 90 degrees clockwise, so turned back 90 degrees counter-clockwise.
-    assert result.quality.pages[0].rotation == 90
+    assert (images[0].shape[1] > images[0].shape[0]) == (fed == 90)
+    result = extract_document(save_scan_pdf(images, DPI), "turned.pdf", OPTIONS)
+    # Fed turned clockwise (DegradeParams.rotation), so turned back as much counter-clockwise.
+    assert result.quality.pages[0].rotation == fed
     assert result.fields.number == rendered.spec.fields.number
     assert result.fields.issued_date == rendered.spec.fields.issued_date
 
 
 def test_handwritten_number_and_day_are_read_again() -> None:
-    rendered, images = sample_scan(8, dpi=DPI, degrade=DegradeParams(noise_sigma=3))
+    rendered, images = sample_scan(23, dpi=DPI, degrade=DegradeParams(noise_sigma=3))
     spec = rendered.spec
     assert spec.handwritten_number and spec.handwritten_day
+    assert rendered.pages[0].boxes("handwriting")
     data = png(images[0])
     source = inspect_document(data, "page.png", OPTIONS.limits)
     pages, result = extract_pages(data, source, OPTIONS)

@@ -39,6 +39,7 @@ BARS = {
     "urgency": 0.95,  # [1.00]
     "confidentiality": 0.9,  # [0.967: "MẶT TRẬN" read as the "MẬT" stamp]
 }
+OPTIONAL = ("parent_organ_name", "urgency", "confidentiality")
 
 
 def extract(rendered: RenderedDocument) -> ExtractionResult:
@@ -72,11 +73,14 @@ def expected(rendered: RenderedDocument, field: str) -> Any:
 
 @pytest.mark.parametrize("field", list(BARS))
 def test_field_accuracy_on_born_digital_documents(born_digital, field: str) -> None:
-    scored = [(r, res) for r, res in born_digital if expected(r, field) is not None or field in ("urgency", "confidentiality", "parent_organ_name")]
+    # Optional fields are scored everywhere (None is a right answer); a handwritten gap is scored by
+    # test_handwriting_gaps_give_none_not_a_guess instead.
+    scored = [(r, res) for r, res in born_digital if field in OPTIONAL or expected(r, field) is not None]
     assert len(scored) >= 15
     right = [exact(field, getattr(res.fields, field), expected(r, field)) for r, res in scored]
     accuracy = sum(right) / len(right)
-    misses = [(r.spec.fields.number, getattr(res.fields, field)) for (r, res), ok in zip(scored, right, strict=True) if not ok]
+    misses = [(r.spec.fields.number, getattr(res.fields, field))
+              for (r, res), ok in zip(scored, right, strict=True) if not ok]
     assert accuracy >= BARS[field], f"{field}: {accuracy:.3f} < {BARS[field]}; misses: {misses}"
 
 
@@ -193,8 +197,9 @@ def test_subject_stops_before_the_body(seed: int) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason="DocumentLexicon.restore rewrites exact text-layer capitals with the "
-                   "document's most frequent same-skeleton word ('HÀ ĐÔNG' -> 'HẠ ĐỘNG', 'NAM' -> 'NĂM')")
-@pytest.mark.parametrize("seed", [35, 42])
+                   "document's most frequent same-skeleton word ('NAM TỪ LIÊM' -> 'NĂM TỪ LIÊM', "
+                   "'BA ĐÌNH' -> 'BA ĐỊNH')")
+@pytest.mark.parametrize("seed", [42, 44])
 def test_born_digital_issuer_is_not_respelt(seed: int) -> None:
     rendered = sample_document(seed)
     truth = rendered.spec.fields
