@@ -136,15 +136,14 @@ def draw_digit(digit: str, height: int, writer: Writer, rng: np.random.Generator
     x_max, y_max = allpts.max(axis=0)
     canvas = np.zeros((int(y_max - y_min) + 2 * pad + 1, int(x_max - x_min) + 2 * pad + 1), np.uint8)
     for line in splined:
-        line = line - (x_min - pad, y_min - pad)
-        n = len(line)
-        phase = rng.uniform(0, 2 * math.pi)
-        for i in range(n - 1):
-            w = pen * (1.0 + writer.pressure * 0.5 * math.sin(phase + 3.0 * i / n))
-            ink = 255 if rng.random() > 0.03 else int(rng.integers(130, 230))
-            a = (int(round(line[i, 0] * 16)), int(round(line[i, 1] * 16)))
-            b = (int(round(line[i + 1, 0] * 16)), int(round(line[i + 1, 1] * 16)))
-            cv2.line(canvas, a, b, ink, max(1, int(round(w))), cv2.LINE_AA, shift=4)
+        pts = np.round((line - (x_min - pad, y_min - pad)) * 16).astype(np.int32)  # 4 fractional bits
+        # pen pressure: the stroke in a few runs of different width (one polyline call per run)
+        runs = 1 if writer.pressure < 0.15 or len(pts) < 6 else 3
+        bounds = np.linspace(0, len(pts) - 1, runs + 1).astype(int)
+        for r in range(runs):
+            w = pen * (1.0 + writer.pressure * rng.uniform(-0.5, 0.5))
+            seg = pts[bounds[r] : bounds[r + 1] + 1]
+            cv2.polylines(canvas, [seg], False, 255, max(1, int(round(w))), cv2.LINE_AA, shift=4)
     small = cv2.resize(canvas, (canvas.shape[1] // scale, canvas.shape[0] // scale), interpolation=cv2.INTER_AREA)
     ys, xs = np.nonzero(small > 10)
     if len(ys):

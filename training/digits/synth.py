@@ -233,12 +233,18 @@ def _paste(layer: np.ndarray, mask: np.ndarray, x: int, y: int) -> None:
 
 def _printed(text: str, size: int, rng: np.random.Generator) -> tuple[np.ndarray, int, int]:
     """Mask of printed `text`, its width and its baseline row."""
-    fonts = print_fonts()
-    font = _pil_font(fonts[int(rng.integers(len(fonts)))], max(8, size))
+    return _printed_cached(text, max(8, size // 2 * 2), int(rng.integers(len(print_fonts()))))
+
+
+@functools.lru_cache(maxsize=4096)
+def _printed_cached(text: str, size: int, font_index: int) -> tuple[np.ndarray, int, int]:
+    font = _pil_font(print_fonts()[font_index], size)
     x0, y0, x1, y1 = font.getbbox(text, anchor="ls")
     img = Image.new("L", (x1 - x0 + 2, y1 - y0 + 2), 0)
     ImageDraw.Draw(img).text((1 - x0, 1 - y0), text, font=font, fill=255, anchor="ls")
-    return np.asarray(img, np.float32) / 255.0, x1 - x0 + 2, 1 - y0
+    mask = np.asarray(img, np.float32) / 255.0
+    mask.flags.writeable = False
+    return mask, x1 - x0 + 2, 1 - y0
 
 
 # ---------------------------------------------------------------------------------------------- text
