@@ -29,7 +29,26 @@ DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "artifacts" 
 _MIN_CONTRAST = 32.0
 
 
-def prepare(crop: np.ndarray) -> np.ndarray:
+def ink_box(img: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(y0, y1, x0, x1) around the ink of a grey float image, with a small margin; None when the
+    image has no contrast. Rows/columns count as inked from 2 dark pixels, so lone specks of noise
+    do not stop the trim."""
+    paper = float(np.percentile(img, 80))
+    ink = float(img.min())
+    if paper - ink < _MIN_CONTRAST:
+        return None
+    mask = img < paper - 0.45 * (paper - ink)
+    rows = np.flatnonzero(mask.sum(axis=1) >= 2)
+    cols = np.flatnonzero(mask.sum(axis=0) >= 2)
+    if len(rows) == 0 or len(cols) == 0:
+        return None
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    m = max(2, round(0.1 * (y1 - y0)))
+    h, w = img.shape
+    return max(0, y0 - m), min(h, y1 + m), max(0, x0 - m), min(w, x1 + m)
+
+
+def prepare(crop: np.ndarray, trim: bool = True) -> np.ndarray:
     """Grey crop (uint8, dark ink on light paper; RGB/BGR and RGBA accepted) -> float32 (HEIGHT, WIDTH)
     with ink = 1 and paper = 0: resized to fit HEIGHT x WIDTH keeping the aspect ratio, left-aligned
     and vertically centred, padded with paper; contrast stretched from the paper level (80th
@@ -43,6 +62,11 @@ def prepare(crop: np.ndarray) -> np.ndarray:
     img = img.astype(np.float32)
     if img.max() <= 1.0 and crop.dtype != np.uint8:
         img *= 255.0
+    if trim:
+        box = ink_box(img)
+        if box is not None:
+            y0, y1, x0, x1 = box
+            img = img[y0:y1, x0:x1]
     h, w = img.shape
     scale = min(HEIGHT / h, WIDTH / w)
     nh, nw = max(1, min(HEIGHT, round(h * scale))), max(1, min(WIDTH, round(w * scale)))

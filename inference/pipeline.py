@@ -23,11 +23,13 @@ from inference.layout import assign_lines
 from inference.ocr import OCR_ENGINES, OcrEngine
 from inference.options import LoadLimits, PipelineOptions
 from inference.prepare import prepare_page, turn
-from inference.reread import read_digits, reread_page
+from inference.reread import read_digits, reread_gaps, stamp_words
 from inference.schema import BBox, DocumentQuality, ExtractionResult, Page, PageKind, PageQuality, Word
 
 LANDSCAPE_RATIO = 1.15
-LOW_CONFIDENCE = 0.45
+LOW_CONFIDENCE = 0.7
+"""Mean word confidence below which orientation is checked: upright print reads at ~0.9, upside-down
+text at ~0.45."""
 
 
 @dataclass(frozen=True)
@@ -73,13 +75,17 @@ def read_scanned_page(task: PageTask) -> Page:
         if rotation:
             prepared = prepare_page(turned, task.dpi, rotation)
             words = engine.read(prepared.print_layer, task.dpi)
+    stamps: list[Word] = []
     if words:
         ink = np.minimum(prepared.print_layer, prepared.blue_layer)
-        digits = _engine(task.engine, task.digit_language)
-        words = reread_page(engine, digits, words, ink, prepared.red_layer, task.dpi, first_page=task.index == 0)
+        words = reread_gaps(_engine(task.engine, task.digit_language), words, ink, task.dpi)
+        stamps = stamp_words(engine, prepared.red_layer, task.dpi) if task.index == 0 else []
     quality = prepared.quality.model_copy(update={"mean_word_confidence": round(_mean_confidence(words), 3) if words else None})
     height, width = prepared.print_layer.shape
-    return Page(index=task.index, kind=PageKind.SCANNED, width=width, height=height, words=assign_lines(words), quality=quality)
+    return Page(
+        index=task.index, kind=PageKind.SCANNED, width=width, height=height, words=assign_lines(words),
+        stamps=stamps, quality=quality,
+    )
 
 
 def read_appearances(task: PageTask) -> list[Word]:

@@ -55,7 +55,9 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
 
 
 def estimate_skew(ink: np.ndarray) -> float:
-    """Skew in degrees by maximising the variance of the row profile of the ink (coarse to fine)."""
+    """The correction angle in degrees (counter-clockwise positive) that levels the text lines, found by
+    maximising the variance of the ink's row profile, coarse to fine. A page scanned turned 2 degrees
+    counter-clockwise gives about -2."""
     small = cv2.resize(ink.astype(np.uint8) * 255, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
     if small.sum() == 0:
         return 0.0
@@ -69,7 +71,10 @@ def estimate_skew(ink: np.ndarray) -> float:
     best = 0.0
     for step, span in ((1.0, MAX_SKEW_DEGREES), (0.2, 1.0), (0.05, 0.2)):
         candidates = np.arange(best - span, best + span + 1e-9, step)
-        best = max(candidates, key=score)
+        scores = [score(a) for a in candidates]
+        top = max(scores)
+        # At this scale neighbouring angles often score alike: take the one nearest zero, not the first.
+        best = min((a for a, v in zip(candidates, scores) if v >= 0.999 * top), key=abs)
     return float(best)
 
 

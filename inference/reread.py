@@ -90,7 +90,7 @@ def split_glued(word: Word) -> list[Word]:
         i = folded.find(label)
         if i < 0:
             continue
-        rest = folded[:i] + folded[i + len(label) :]
+        rest = (folded[:i] + folded[i + len(label) :]).strip(".,;:")
         if rest and re.search(r"[^a-z]", rest) and (label != "so:" or i == 0):
             cuts = [i, i + len(label)]
             break
@@ -157,8 +157,9 @@ def _without_frames(crop: np.ndarray) -> np.ndarray:
 
 
 def stamp_words(engine: OcrEngine, red: np.ndarray, dpi: float) -> list[Word]:
-    """Words of red stamps in the top of the page (urgency, secrecy, SAO Y, incoming register).
-    Stamps are often struck at a slant, so each is read at a few angles until a stamp word appears."""
+    """The text of the first red stamp in the top of the page (urgency, secrecy, SAO Y, incoming
+    register) as one word boxed by the stamp. Stamps are often struck at a slant, so each is read at a
+    few angles until a stamp word appears."""
     height, width = red.shape
     for x, y, w, h in _stamp_regions(red):
         crop = np.pad(_without_frames(red[y : y + h, x : x + w]), max(w, h) // 4, constant_values=255)
@@ -168,15 +169,13 @@ def stamp_words(engine: OcrEngine, red: np.ndarray, dpi: float) -> list[Word]:
             text = fold(" ".join(w.text for w in words))
             if STAMP_WORDS.search(text):
                 box = BBox(x0=x / width, y0=y / height, x1=(x + w) / width, y1=(y + h) / height)
-                return [Word(text=w.text, bbox=box, confidence=w.confidence, source="reread") for w in words]
+                text = " ".join(w.text for w in words)
+                return [Word(text=text, bbox=box, confidence=min(w.confidence for w in words), source="reread")]
     return []
 
 
-def reread_page(
-    engine: OcrEngine, digit_engine: OcrEngine, words: list[Word], ink: np.ndarray, red: np.ndarray, dpi: float, first_page: bool
-) -> list[Word]:
-    """The page's words with handwritten gaps read again (by `digit_engine`) and, on the first page,
-    red stamps added (by `engine`)."""
+def reread_gaps(digit_engine: OcrEngine, words: list[Word], ink: np.ndarray, dpi: float) -> list[Word]:
+    """The page's words with the handwritten number and day gaps of the header read again."""
     header = [part for w in words if w.bbox.y0 < HEADER_BOTTOM for part in split_glued(w)]
     words = header + [w for w in words if w.bbox.y0 >= HEADER_BOTTOM]
     replaced: set[int] = set()
@@ -189,6 +188,4 @@ def reread_page(
             if word is not None:
                 found.append(word)
                 replaced.update(id(w) for w in garbage)
-    kept = [w for w in words if id(w) not in replaced]
-    stamps = stamp_words(engine, red, dpi) if first_page else []
-    return kept + found + stamps
+    return [w for w in words if id(w) not in replaced] + found

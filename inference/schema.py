@@ -69,6 +69,7 @@ class PageQuality(BaseModel):
     rotation: int = 0
     """Degrees (0/90/180/270) the page was turned to be upright."""
     skew_degrees: float = 0.0
+    """The correction applied, counter-clockwise positive: a page scanned turned 2° counter-clockwise has -2."""
     blank: bool = False
     ink_coverage: float = 0.0
     red_seal: bool = False
@@ -84,11 +85,15 @@ class Page(BaseModel):
     height: int
     """Pixel size of the prepared image (or of the page at the reference dpi when born-digital)."""
     words: list[Word] = Field(default_factory=list)
+    stamps: list[Word] = Field(default_factory=list)
+    """Words read from stamps (urgency, secrecy, copy, incoming register): kept apart from the print,
+    because a stamp is struck across the layout and its box would join unrelated lines."""
     quality: PageQuality = Field(default_factory=PageQuality)
 
     @property
     def text(self) -> str:
-        return words_to_text(self.words)
+        stamps = " ".join(w.text for w in self.stamps)
+        return words_to_text(self.words) + (f"\n{stamps}" if stamps else "")
 
 
 def words_to_text(words: list[Word]) -> str:

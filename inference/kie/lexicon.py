@@ -43,15 +43,19 @@ ORGAN_PHRASES = (
 ORGAN_HEADS = ("SỞ", "PHÒNG", "BAN", "BỘ", "CỤC", "HỘI", "TỈNH", "HUYỆN", "QUẬN", "PHƯỜNG", "XÃ")
 """Single words, ambiguous without marks ("SỞ"/"SỐ"), restored only where a name or unit starts:
 first in the line or after a word that ends an agency kind ("UBND QUẬN", "NHÂN DÂN HUYỆN")."""
-_BEFORE_HEADS = ("", "ubnd", "hdnd", "dan", "uy", "bo")
+_BEFORE_HEADS = ("", "ubnd", "hdnd", "nhan dan", "uy", "bo")
 SURNAMES = (
     "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
     "Dương", "Lý", "Đào", "Đoàn", "Đinh", "Lương", "Trịnh", "Mai", "Trương", "Lâm", "Phùng", "Tạ", "Hà",
     "Tô", "Cao", "Chu", "Lưu", "Kiều", "Thái", "Văn", "Quách", "Tăng", "Lại", "Triệu", "Hứa", "Từ", "Nông",
     "Ngôn", "Tống", "Khúc", "La", "Châu", "Thân", "Diệp", "Giang", "Khổng", "Âu", "Mạc", "Tiêu", "Vương",
+    "Lã", "Chử", "Lò", "Vi", "Hầu", "Bế", "Đàm", "Lục", "Ông", "Ninh", "Nghiêm", "Doãn", "Kim", "Quan",
+    "Lữ", "Lạc", "Mẫn", "Phí", "Quản", "Tôn", "Ứng", "Vũ", "Yên", "Đồng", "Đới", "Cù", "Nhữ", "Tào",
 )
 _POSITIONS = {fold(p): p for p in POSITIONS}
-_SURNAMES = {fold(s): s for s in SURNAMES}
+_SURNAME_FORMS: dict[str, set[str]] = defaultdict(set)
+for _surname in SURNAMES:
+    _SURNAME_FORMS[fold(_surname)].add(_surname)
 _ORGAN_PHRASES = sorted(((fold(p).split(), p.split()) for p in ORGAN_PHRASES), key=lambda item: -len(item[0]))
 _ORGAN_HEADS = {fold(h): h for h in ORGAN_HEADS}
 _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
@@ -122,8 +126,8 @@ def canonical_organ(text: str, lexicon: DocumentLexicon) -> str:
                 i += len(key)
                 break
         else:
-            previous = folded[i - 1] if i else ""
-            if folded[i] in _ORGAN_HEADS and previous in _BEFORE_HEADS:
+            previous = {folded[i - 1] if i else "", " ".join(folded[max(0, i - 2) : i])}
+            if folded[i] in _ORGAN_HEADS and previous & set(_BEFORE_HEADS):
                 words[i] = _ORGAN_HEADS[folded[i]]
             i += 1
     return " ".join(words)
@@ -144,11 +148,13 @@ def canonical_position(line: str, lexicon: DocumentLexicon) -> str | None:
 
 
 def canonical_name(name: str) -> str:
-    """The surname's diacritics from the closed list of Vietnamese surnames ("Trân" -> "Trần")."""
-    words = name.split()
+    """The surname's diacritics from the closed list of Vietnamese surnames ("Trân" -> "Trần"), when
+    its accent-free spelling names one surname only ("La" could be La or Lã: left as read)."""
+    words = name.lstrip("-–. ").split()
     for i, word in enumerate(words):
-        surname = _SURNAMES.get(fold(word))
-        if surname and word[0].isupper():
-            words[i] = surname
+        forms = _SURNAME_FORMS.get(fold(word))
+        if forms and word[0].isupper():
+            if word not in forms and len(forms) == 1:
+                words[i] = next(iter(forms))
             break
     return " ".join(words)

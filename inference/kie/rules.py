@@ -8,6 +8,7 @@ signature block at the end of the main document, stamps; then normalise and vali
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from statistics import median
@@ -31,13 +32,15 @@ from inference.schema import BBox, Block, Evidence, Fields, Page
 from inference.text import fold, normalize
 
 HEADER_BOTTOM = 0.5
-_OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1", "S": "5", "B": "8"})
+_OCR_DIGITS = str.maketrans(
+    {"O": "0", "o": "0", "D": "0", "I": "1", "i": "1", "l": "1", "|": "1", "S": "5", "B": "8"}
+)
 _SYMBOL = r"[A-ZĐa-zđ0-9.&]+(?:[-/][A-ZĐa-zđ0-9.&]+)*"
 _GOV_NUMBER = re.compile(rf"^(?P<num>[0-9OoIl|]{{1,5}}[a-z]?)/(?P<sym>{_SYMBOL})$")
 _PARTY_NUMBER = re.compile(rf"^(?P<num>[0-9OoIl|]{{1,5}})-(?P<sym>[A-ZĐ][A-Za-zĐđ]*/{_SYMBOL})$")
 _NUMBER_LABEL = re.compile(r"^s[oôốồóò6]\s*[:.]?\s*", re.IGNORECASE)
 _DATE = re.compile(
-    r"ngay\s*(?P<d>[0-9oOlI]{1,2})\s*[,.]?\s*thang\s*(?P<m>[0-9oOlI]{1,2})\s*[,.]?\s*nam\s*(?P<y>[12][0-9]{3})"
+    r"ngay\s*(?P<d>[0-9oil|]{1,2})\s*[,.]?\s*thang\s*(?P<m>[0-9oil|]{1,2})\s*[,.]?\s*nam\s*(?P<y>[12][0-9]{3})"
 )
 _NUMBER_LINE = re.compile(r"^s[o6]\s*[:.]?\s*\S{0,6}\s*[/-]")
 _DATE_LINE = re.compile(r"ngay\b.*\bthang\b.*\bnam\b")
@@ -50,12 +53,23 @@ _NAME_WORD = re.compile(r"^[A-ZÀ-ỸĐ][a-zà-ỹđ]+$")
 _RANK_WORDS = {"trung", "thuong", "dai", "thieu", "ta", "uy", "tuong"}
 _PLACE_PREFIX = re.compile(r"^(.*?),\s*ngay")
 _NOI_NHAN = re.compile(r"^noi nhan")
+_NOT_A_RECIPIENT = re.compile(r"^(luu\b|nhu tren|nhu dieu|nhu khoan)")
 _AUTHORITY_PREFIX = re.compile(r"^(tm|kt|tl|tuq|q|t/m|k/t|t/l|t\.m|k\.t)[.\s]")
 
 
 def _date_text(seg: Segment) -> str:
     """The folded line with OCR punctuation noise ("tháng?", "2#") turned to spaces."""
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s/,]", " ", seg.folded)).replace(" ,", ",")
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s/,|]", " ", seg.folded)).replace(" ,", ",")
+
+
+def _stamp_value(seg: Segment, values: tuple[str, ...]) -> str | None:
+    """The stamp a line carries: matched with its marks ("MẶT TRẬN" is no "MẬT"), or without them
+    only when the line is that stamp alone (OCR loses marks on stamps)."""
+    text = normalize(seg.text).upper()
+    for value in values:
+        if re.search(rf"(^|\s){value}(\s|$)", text) or seg.folded.strip(" .") == fold(value):
+            return value
+    return None
 
 
 def _names_unit(folded: str) -> bool:
@@ -142,9 +156,9 @@ class RuleExtractor:
         found: dict[str, Found] = {}
         self._header(first, found)
         self._title(first, found)
-        self._stamps(first, found)
+        self._stamps(first, segments(content[0].stamps, content[0].index), found)
         self._signature([first, *later], found)
-        self._recipients(first, found)
+        self._recipients([first, *later], found)
         self._block(first, found)
         return self._assemble(found)
 
@@ -215,7 +229,7 @@ class RuleExtractor:
         if place and place.group(1).strip():
             words = len(place.group(1).split())
             text = " ".join(seg.text.split()[:words]).rstrip(",").strip()
-            found["place"] = Found(self.lexicon.restore(text), [seg], _validated_confidence([seg], True))
+            found["place"] = Found(self._spelt(seg, text, self.lexicon.restore), [seg], _validated_confidence([seg], True))
         match = _DATE.search(folded)
         if match is None:
             return
@@ -239,7 +253,7 @@ class RuleExtractor:
         lines = self._contiguous_above(lines, anchor)
         if not lines:
             return
-        texts = [canonical_organ(normalize(s.text).strip("*_ "), self.lexicon) for s in lines]
+        texts = [self._spelt(s, normalize(s.text).strip("*_ "), self._organ) for s in lines]
         parent, organ = self._split_issuer(texts)
         confidence = _validated_confidence(lines, any(fold(organ).startswith(h) for h in ORGAN_HEADS))
         found["organ_name"] = Found(organ, lines, confidence)
@@ -279,6 +293,21 @@ class RuleExtractor:
             return None, names[0]
         return names[-2], names[-1]
 
+    @staticmethod
+    def _spelt(seg: Segment, text: str, restore: Callable[[str], str | None]) -> str | None:
+        """`restore(text)`, except that a text layer is exact: its spelling stands (`None` still means
+        the line is no value at all)."""
+        restored = restore(text)
+        if restored is not None and all(w.source in ("text_layer", "form_field") for w in seg.words):
+            return text
+        return restored
+
+    def _organ(self, text: str) -> str:
+        return canonical_organ(text, self.lexicon)
+
+    def _position(self, text: str) -> str | None:
+        return canonical_position(text, self.lexicon)
+
     # -- title: type and subject ------------------------------------------------------------------
 
     def _title(self, segs: list[Segment], found: dict[str, Found]) -> None:
@@ -316,7 +345,8 @@ class RuleExtractor:
             gap = line.bbox.y0 - bottom
             limit = median(gaps) + 0.4 * line.bbox.height if lines else 2.2 * line.bbox.height
             wide = line.bbox.x1 - line.bbox.x0 > 0.65
-            if gap > limit or (_BODY_START.match(line.folded) and (lines or wide)):
+            opens_body = _BODY_START.match(line.folded) and line.text[:1].isupper() and (lines or wide)
+            if gap > limit or opens_body:
                 break
             if (lines and line.is_upper and not lines[-1].is_upper) or abs(line.bbox.cx - 0.5) > 0.2:
                 break
@@ -338,25 +368,26 @@ class RuleExtractor:
                 continue
             if seg.bbox.y0 - lines[-1].bbox.y1 > 1.5 * seg.bbox.height or _BODY_START.match(seg.folded):
                 break
+            if _stamp_value(seg, (*URGENCY, *SECRECY)):
+                break
             lines.append(seg)
-        words = [w for s in lines for w in s.words if w.bbox.cx < 0.5]
+        words = [w for s in lines for w in s.words if w.bbox.x0 < 0.55]
         text = _VV.sub("", normalize(" ".join(w.text for w in words)))
         found["subject"] = Found(text, lines, _validated_confidence(lines, True))
         found["cong_van"] = Found(True, lines, 0.9)
 
     # -- stamps, signature, recipients, block -----------------------------------------------------
 
-    def _stamps(self, segs: list[Segment], found: dict[str, Found]) -> None:
-        header = [s for s in segs if s.bbox.y0 < HEADER_BOTTOM]
+    def _stamps(self, segs: list[Segment], stamps: list[Segment], found: dict[str, Found]) -> None:
+        header = [s for s in segs if s.bbox.y0 < HEADER_BOTTOM and s.is_upper and len(s.words) <= 5]
         for key, values in (("urgency", URGENCY), ("confidentiality", SECRECY), ("copy_form", COPY_FORMS)):
-            for seg in header:
-                if not seg.is_upper or len(seg.words) > 5:
-                    continue
-                value = next((v for v in values if re.search(rf"(^|\s){fold(v)}(\s|$)", seg.folded)), None)
-                if value:
-                    found[key] = Found(value, [seg], 0.7)
-                    break
-        incoming = next((s for s in segs if re.search(r"\b(cv|cong van)?\s*den\b.*\b(so|ngay)\b", s.folded) and s.is_upper), None)
+            seg = next((s for s in [*stamps, *header] if _stamp_value(s, values)), None)
+            if seg is not None:
+                found[key] = Found(_stamp_value(seg, values), [seg], 0.7)
+        incoming = next(
+            (s for s in [*stamps, *segs] if re.search(r"\b(cv|cong van)?\s*den\b.*\b(so|ngay)\b", s.folded) and s.is_upper),
+            None,
+        )
         if incoming is not None:
             found["incoming_stamp"] = Found(True, [incoming], 0.6)
 
@@ -372,7 +403,7 @@ class RuleExtractor:
                 block = self._signature_block(segs[i:], seg)
                 if block:
                     authority, name = block
-                    lines = [canonical_position(normalize(s.text), self.lexicon) for s in authority]
+                    lines = [self._spelt(s, normalize(s.text), self._position) for s in authority]
                     positions = " / ".join(line for line in lines if line)
                     if positions:
                         found["signer_position"] = Found(positions, authority, _validated_confidence(authority, True))
@@ -417,28 +448,51 @@ class RuleExtractor:
 
     @staticmethod
     def _is_person_name(seg: Segment) -> bool:
-        words = normalize(seg.text).split()
+        words = normalize(seg.text).lstrip("-–. ").split()
         if not 2 <= len(words) <= 6 or any(c.isdigit() for c in seg.text):
             return False
         proper = [w for w in words if _NAME_WORD.match(w)]
         return len(proper) >= 2 and all(_NAME_WORD.match(w) or fold(w) in _RANK_WORDS for w in words)
 
-    def _recipients(self, segs: list[Segment], found: dict[str, Found]) -> None:
-        start = next((i for i, s in enumerate(segs) if s.folded.startswith("kinh gui")), None)
-        if start is None:
-            return
-        head = segs[start]
-        first = re.sub(r"^\s*Kính gửi\s*:?\s*", "", normalize(head.text), flags=re.IGNORECASE)
-        lines = [first] if first else []
-        used = [head]
-        for seg in segs[start + 1 : start + 12]:
-            if seg.bbox.y0 - used[-1].bbox.y1 > 1.5 * seg.bbox.height or seg.bbox.x0 < head.bbox.x0 - 0.02:
+    def _recipients(self, pages: list[list[Segment]], found: dict[str, Found]) -> None:
+        """The "Kính gửi" addressees, then the "Nơi nhận" list of the main document, without the
+        archive copy ("Lưu") and the "as above" entries."""
+        addressees, used = self._list_after(pages[0], r"^kinh gui", lambda seg, head: seg.bbox.x0 >= head.bbox.x0 - 0.02)
+        for segs in pages:
+            listed, listed_used = self._list_after(segs, r"^noi nhan", lambda seg, head: seg.bbox.x0 < 0.45)
+            if listed_used:
+                addressees += [item for item in listed if not _NOT_A_RECIPIENT.match(fold(item))]
+                used += listed_used
                 break
-            lines.append(normalize(seg.text))
-            used.append(seg)
-        items = [item.strip(" -+;.") for item in lines if item.strip(" -+;.")]
+        items = list(dict.fromkeys(addressees))
         if items:
             found["recipients"] = Found(items, used, _validated_confidence(used, True))
+
+    @staticmethod
+    def _list_after(segs: list[Segment], label: str, in_list) -> tuple[list[str], list[Segment]]:
+        """Items of a "label: - a; - b" list: one item per dash, wrapped lines joined to their item."""
+        start = next((i for i, s in enumerate(segs) if re.match(label, s.folded)), None)
+        if start is None:
+            return [], []
+        head = segs[start]
+        items: list[str] = []
+        rest = re.sub(r"^[^:]*:\s*", "", normalize(head.text)) if ":" in head.text else ""
+        if rest:
+            items.append(rest)
+        used = [head]
+        for seg in segs[start + 1 : start + 25]:
+            if not in_list(seg, head):
+                continue
+            if seg.bbox.y0 - used[-1].bbox.y1 > 1.5 * seg.bbox.height:
+                break
+            text = normalize(seg.text)
+            if text.startswith(("-", "+", "–")) or not items:
+                items.append(text)
+            else:
+                items[-1] += " " + text
+            used.append(seg)
+        cleaned = [item.strip(" -+–;.,:") for item in items]
+        return [item for item in cleaned if item], used
 
     def _block(self, segs: list[Segment], found: dict[str, Found]) -> None:
         header = " ".join(s.folded for s in segs if s.bbox.y0 < HEADER_BOTTOM * 0.7)

@@ -11,7 +11,12 @@ TYPE_ABBREVIATIONS: dict[str, str] = {
     "PG": "Phiếu gửi", "PC": "Phiếu chuyển", "PB": "Phiếu báo", "KL": "Kết luận", "TT": "Thông tri",
     "QTr": "Quy trình", "CV": "Công văn",
 }
-"""Party "TT" is thông tri; a government "TT" symbol (Thông tư) is a legal text, named by its title."""
+"""Party and administrative symbols. Party "TT" is thông tri; the government's is below."""
+LEGAL_ABBREVIATIONS: dict[str, str] = {
+    "TT": "Thông tư", "TTLT": "Thông tư liên tịch", "NĐ": "Nghị định", "QĐ": "Quyết định", "NQ": "Nghị quyết",
+    "L": "Luật", "PL": "Pháp lệnh", "CT": "Chỉ thị", "QH": "Luật",
+}
+"""Government symbols of legal texts, which differ from the administrative table where they overlap."""
 
 TYPE_NAMES: tuple[str, ...] = tuple(sorted(
     set(TYPE_ABBREVIATIONS.values()) | {"Công văn", "Thông tư", "Nghị định", "Luật", "Pháp lệnh", "Lệnh", "Công thư"},
@@ -44,6 +49,9 @@ COPY_FORMS = ("SAO Y", "SAO LỤC", "TRÍCH SAO")
 
 
 def type_from_notation(notation: str, party: bool) -> str | None:
-    """"QĐ-UBND" -> Quyết định; a công văn symbol starts with the issuer ("UBND-VP") and maps to None."""
-    head = notation.split("/")[0] if party else notation.split("-")[0]
-    return TYPE_ABBREVIATIONS.get(head)
+    """"QĐ-UBND" -> Quyết định, "TT-BTC" -> Thông tư, Party "KL/TW" -> Kết luận, "TT/TU" -> Thông tri;
+    a công văn symbol starts with the issuer ("UBND-VP") and maps to None."""
+    if party:
+        return TYPE_ABBREVIATIONS.get(notation.split("/")[0])
+    head = notation.split("-")[0]
+    return LEGAL_ABBREVIATIONS.get(head) or TYPE_ABBREVIATIONS.get(head)

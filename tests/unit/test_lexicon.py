@@ -86,8 +86,6 @@ def test_canonical_name_fixes_only_the_first_surname() -> None:
     assert canonical_name("văn thư") == "văn thư"  # lower case: no name
 
 
-@pytest.mark.xfail(strict=True, reason="canonical_name overwrites real surnames that fold like a listed one: "
-                   "'Lã' -> 'La', 'Chử' -> 'Chu' (lexicon.SURNAMES lacks them; any fold match replaces)")
 @pytest.mark.parametrize("name", ["Lã Văn Tâm", "Chử Xuân Định"])
 def test_canonical_name_keeps_a_correct_surname_missing_from_the_list(name: str) -> None:
     assert canonical_name(name) == name
@@ -108,8 +106,6 @@ def test_canonical_organ_leaves_heads_inside_names() -> None:
     assert canonical_organ("UBND HUYEN BA VI", empty) == "UBND HUYỆN BA VI"
 
 
-@pytest.mark.xfail(strict=True, reason="canonical_organ restores 'PHƯỜNG' after any word folding to 'dan' "
-                   "(_BEFORE_HEADS, meant for 'NHÂN DÂN'), so the district 'ĐAN PHƯỢNG' becomes 'ĐAN PHƯỜNG'")
 def test_canonical_organ_keeps_dan_phuong() -> None:
     assert canonical_organ("ĐẢNG ỦY XÃ ĐAN PHƯỢNG", DocumentLexicon([])) == "ĐẢNG ỦY XÃ ĐAN PHƯỢNG"
 

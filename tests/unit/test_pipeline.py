@@ -166,13 +166,7 @@ def test_multipage_tiff_input() -> None:
     assert result.evidence["signer_name"].page == 1
 
 
-UPSIDE_DOWN_BUG = pytest.mark.xfail(
-    strict=True, reason="an upside-down page is only checked for orientation when its mean word confidence is "
-    "below pipeline.LOW_CONFIDENCE (0.45); upside-down text reads at 0.45-0.46, so it is OCRed as is (Tesseract OSD "
-    "finds 180 degrees with orient_conf ~20) and every field is lost")
-
-
-@pytest.mark.parametrize("fed", [90, pytest.param(180, marks=UPSIDE_DOWN_BUG)])
+@pytest.mark.parametrize("fed", [90, 180])
 def test_turned_scan_is_turned_upright(fed: int) -> None:
     """90: a landscape image, turned before OCR; 180: portrait, found by the low OCR confidence."""
     rendered, images = sample_scan(18, dpi=DPI, degrade=DegradeParams(rotation=fed, noise_sigma=3))
@@ -217,9 +211,6 @@ def test_incoming_stamp_is_flagged(incoming) -> None:
     assert result.fields.issued_date == rendered.spec.fields.issued_date
 
 
-@pytest.mark.xfail(strict=True, reason="stamp words all carry the whole stamp's box (reread.stamp_words); as tall "
-                   "as the stamp, they pull the issuer's first line into their text line: organ_name loses "
-                   "'HỘI ĐỒNG NHÂN' ('DÂN PHƯỜNG HOÀN KIẾM')")
 def test_incoming_stamp_does_not_break_the_issuer(incoming) -> None:
     rendered, result = incoming
     assert result.fields.organ_name == rendered.spec.fields.organ_name

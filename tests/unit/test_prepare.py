@@ -149,8 +149,6 @@ def test_skew_of_a_turned_page_is_measured_and_removed(dpi: int) -> None:
     assert raw < 0.5 * reference
 
 
-@pytest.mark.xfail(strict=True, reason="estimate_skew breaks ties towards the most negative angle: nearest-neighbour "
-                   "rotation at quarter scale gives the same score over about +-0.2 degrees, and max() keeps the first")
 @pytest.mark.parametrize("dpi", [100, 150])
 def test_straight_page_measures_no_skew(dpi: int) -> None:
     _, pages = sample_scan(2, dpi=dpi)

@@ -158,8 +158,6 @@ def test_cong_van(seed: int) -> None:
 # -- bugs found on born-digital documents -----------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="Công văn subject takes in the urgency stamp printed under the V/v lines "
-                   "(rules._cong_van_subject keeps every left-column line, 'KHẨN' included)")
 @pytest.mark.parametrize("urgency", ["KHẨN", "HỎA TỐC"])
 def test_cong_van_subject_without_urgency_stamp(urgency: str) -> None:
     rendered = document(103, {"urgency": urgency}, kind="CV", block=Block.GOVERNMENT)
@@ -169,8 +167,6 @@ def test_cong_van_subject_without_urgency_stamp(urgency: str) -> None:
     assert result.subject == rendered.spec.fields.subject
 
 
-@pytest.mark.xfail(strict=True, reason="Công văn subject drops words right of the page centre "
-                   "(rules._cong_van_subject keeps only words with bbox.cx < 0.5; the V/v line runs to 0.54)")
 def test_cong_van_subject_is_not_cut_at_the_page_centre() -> None:
     rendered = sample_document(13)
     assert rendered.spec.is_cong_van
@@ -185,9 +181,6 @@ def test_subject_starting_with_thuc_hien(seed: int) -> None:
     assert exact("subject", extract(rendered).fields.subject, rendered.spec.fields.subject)
 
 
-@pytest.mark.xfail(strict=True, reason="a wrapped subject line that starts with 'thực hiện' ends the subject: "
-                   "rules._subject_lines breaks on _BODY_START for any line after the first ('... kinh phí' / "
-                   "'thực hiện chuyển đổi số năm 2025' loses its second line)")
 def test_subject_wrapping_onto_thuc_hien() -> None:
     rendered = sample_document(49)
     assert "kinh phí thực hiện" in rendered.spec.fields.subject
@@ -203,9 +196,6 @@ def test_subject_stops_before_the_body(seed: int) -> None:
     assert exact("subject", extract(rendered).fields.subject, rendered.spec.fields.subject)
 
 
-@pytest.mark.xfail(strict=True, reason="DocumentLexicon.restore rewrites exact text-layer capitals with the "
-                   "document's most frequent same-skeleton word ('NAM TỪ LIÊM' -> 'NĂM TỪ LIÊM', "
-                   "'BA ĐÌNH' -> 'BA ĐỊNH')")
 @pytest.mark.parametrize("seed", [42, 44])
 def test_born_digital_issuer_is_not_respelt(seed: int) -> None:
     rendered = sample_document(seed)
@@ -214,8 +204,6 @@ def test_born_digital_issuer_is_not_respelt(seed: int) -> None:
     assert extract(rendered).fields.parent_organ_name == truth.parent_organ_name
 
 
-@pytest.mark.xfail(strict=True, reason="'ỦY BAN MẶT TRẬN TỔ' (issuer line) folds to '... mat ...' and is taken "
-                   "for the secrecy stamp MẬT (rules._stamps matches folded text)")
 def test_mat_tran_is_not_a_secrecy_stamp_born_digital() -> None:
     rendered = sample_document(27)
     assert rendered.spec.fields.confidentiality is None
@@ -286,9 +274,6 @@ def test_type_from_the_symbol_when_there_is_no_title(printed: str, type_name: st
     assert extraction.confidence["type_name"] < extraction.confidence["number"]  # a derived value
 
 
-@pytest.mark.xfail(strict=True, reason="without a readable title, a legal-text symbol is typed by the fallback: "
-                   "'TT-BTC' (Thông tư) -> 'Thông tri' (vocab.type_from_notation uses the Party meaning), "
-                   "'NĐ-CP' (Nghị định) -> 'Công văn' (RuleExtractor._type_from_symbol)")
 @pytest.mark.parametrize(("printed", "right"), [("Số: 15/2020/TT-BTC", "Thông tư"), ("Số: 15/2020/NĐ-CP", "Nghị định")])
 def test_legal_text_symbol_without_title(printed: str, right: str) -> None:
     assert fields(header(number=printed)).type_name in (None, right)
@@ -324,14 +309,10 @@ def test_invalid_date_is_a_warning_not_a_value() -> None:
     assert "issued_date not found" in extraction.warnings
 
 
-@pytest.mark.xfail(strict=True, reason="rules._DATE matches folded (lower-case) text, so its 'I' (OCR for 1) is dead "
-                   "and 'i' is missing: 'ngày I5' gives no date")
 def test_date_with_capital_i_for_one() -> None:
     assert fields(header(when="Hà Nội, ngày I5 tháng 3 năm 2020")).issued_date == date(2020, 3, 15)
 
 
-@pytest.mark.xfail(strict=True, reason="rules._date_text turns '|' (OCR for 1) into a space before _DATE: "
-                   "'ngày |5' is read as day 5, a wrong date instead of 15 or none")
 def test_date_with_bar_for_one_is_not_misread() -> None:
     assert fields(header(when="Hà Nội, ngày |5 tháng 3 năm 2020")).issued_date in (None, date(2020, 3, 15))
 
@@ -351,8 +332,6 @@ def test_mass_org_block() -> None:
     assert found.confidentiality is None  # a 6-word line is no stamp
 
 
-@pytest.mark.xfail(strict=True, reason="a short issuer line 'ỦY BAN MẶT TRẬN TỔ' is taken for the secrecy stamp "
-                   "MẬT: rules._stamps matches fold(value) against folded text ('mat' = MẶT = MẬT)")
 def test_mat_tran_is_not_a_secrecy_stamp() -> None:
     found = fields(header(number="Số: 15/KH-MTTQ", organ=("ỦY BAN MẶT TRẬN TỔ", "QUỐC VIỆT NAM", "HUYỆN BA VÌ")))
     assert found.confidentiality is None
@@ -412,7 +391,5 @@ def test_type_from_notation() -> None:
     assert type_from_notation("UBND-VP", party=False) is None  # a công văn symbol starts with the issuer
 
 
-@pytest.mark.xfail(strict=True, reason="vocab.type_from_notation maps a government 'TT' symbol (Thông tư, "
-                   "'15/2020/TT-BTC') to 'Thông tri', the Party meaning, against vocab's own docstring")
 def test_government_tt_is_not_thong_tri() -> None:
     assert type_from_notation("TT-BTC", party=False) in (None, "Thông tư")
