@@ -27,7 +27,8 @@ STAMP_ANGLES = (0, -35, 35, -20, 20, -50, 50)
 """Degrees counter-clockwise tried in turn; a stamp struck rising to the right needs a negative turn."""
 _NUMBER_LABEL = re.compile(r"^s[oô6][:.]?$")
 _DIGITS_ONLY = re.compile(r"^\d{1,5}$")
-_LABELS = ("ngay", "thang", "nam", "so:")
+_LABELS = ("ngay", "thang", "nam", "so:", "nga")
+"""Printed labels handwriting gets glued to; "nga" is "ngày" whose "y" the handwriting swallowed."""
 
 
 def _crop(layer: np.ndarray, box: BBox) -> tuple[np.ndarray, tuple[int, int, int, int]]:
@@ -123,7 +124,7 @@ def date_gaps(line: list[Word]) -> list[tuple[BBox, list[Word]]]:
         return []
     gaps = []
     for label, follower in (("ngay", "thang"), ("thang", "nam")):
-        starts = [i for i, f in enumerate(folded) if f == label]
+        starts = [i for i, f in enumerate(folded) if f == label or (label == "ngay" and f == "nga")]
         ends = [i for i, f in enumerate(folded) if f == follower]
         if not starts or not ends or ends[-1] <= starts[0]:
             continue

@@ -43,15 +43,16 @@ _DATE = re.compile(
     r"ngay\s*(?P<d>[0-9oil|]{1,2})\s*[,.]?\s*thang\s*(?P<m>[0-9oil|]{1,2})\s*[,.]?\s*nam\s*(?P<y>[12][0-9]{3})"
 )
 _NUMBER_LINE = re.compile(r"^s[o6]\s*[:.]?\s*\S{0,6}\s*[/-]")
-_DATE_LINE = re.compile(r"ngay\b.*\bthang\b.*\bnam\b")
+_DATE_LINE = re.compile(r"\bthang\b.*\bnam\s*[12]\d{3}")
+"""Handwriting glued to "ngày" garbles it ("ngàW/{"); "tháng ... năm 2021" stays readable."""
 _VV = re.compile(r"^[^\w]{0,3}\s*(v\s*[/.,]\s*[vwy]|ve viec)\b[:.]?\s*", re.IGNORECASE)
-_GARBLED_VE = re.compile(r"^\S{1,3}\s+(?=việc\b)")
+_GARBLED_VE = re.compile(r"^(\S{1,3}\s+)?(?=việc\b)")
 """Bold italic "Về" is often misread ("\\É việc"); "việc" after one short token can only be "Về việc"."""
 _BODY_START = re.compile(r"^(kinh gui|can cu|thuc hien|theo de nghi|xet de nghi|trong (thoi gian|nam)|dieu \d|phan \w+)")
 _DIGITAL_SIGNATURE = re.compile(r"(ky boi|thoi gian ky|co quan:|email:|@)")
 _NAME_WORD = re.compile(r"^[A-ZÀ-ỸĐ][a-zà-ỹđ]+$")
 _RANK_WORDS = {"trung", "thuong", "dai", "thieu", "ta", "uy", "tuong"}
-_PLACE_PREFIX = re.compile(r"^(.*?),\s*ngay")
+_PLACE_PREFIX = re.compile(r"^(.*?),\s*nga")
 _NOI_NHAN = re.compile(r"^noi nhan")
 _NOT_A_RECIPIENT = re.compile(r"^(luu\b|nhu tren|nhu dieu|nhu khoan)")
 _AUTHORITY_PREFIX = re.compile(r"^(tm|kt|tl|tuq|q|t/m|k/t|t/l|t\.m|k\.t)[.\s]")
