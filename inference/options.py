@@ -14,8 +14,8 @@ class PipelineOptions(BaseModel):
     limits: LoadLimits = Field(default_factory=LoadLimits)
     ocr_engine: str = "tesseract"
     ocr_language: str = "vie"
-    digit_language: str = "eng"
-    """Tesseract model for re-reading digit gaps: `eng` reads lone digits better than `vie`."""
+    digit_reader: str = "tesseract"
+    """Reader of handwritten number and day gaps: "tesseract" (baseline) or "crnn" (trained here)."""
     ocr_dpi: int = 300
     """Scanned pages are resampled to this resolution before OCR."""
     field_extractor: str = "rules"

@@ -23,7 +23,7 @@ from inference.layout import assign_lines
 from inference.ocr import OCR_ENGINES, OcrEngine
 from inference.options import LoadLimits, PipelineOptions
 from inference.prepare import prepare_page, turn
-from inference.reread import read_digits, reread_gaps, stamp_words
+from inference.reread import DIGIT_READERS, DigitReader, read_digits, reread_gaps, stamp_words
 from inference.schema import BBox, DocumentQuality, ExtractionResult, Page, PageKind, PageQuality, Word
 
 LANDSCAPE_RATIO = 1.15
@@ -41,7 +41,7 @@ class PageTask:
     limits: LoadLimits
     engine: str
     language: str
-    digit_language: str
+    digit_reader: str
     boxes: tuple[BBox, ...] = ()
     """For a born-digital page: the appearance-only annotations to OCR."""
 
@@ -49,6 +49,11 @@ class PageTask:
 @cache
 def _engine(name: str, language: str) -> OcrEngine:
     return OCR_ENGINES.create(name, language=language)
+
+
+@cache
+def _digit_reader(name: str) -> DigitReader:
+    return DIGIT_READERS.create(name)
 
 
 def _upright(engine: OcrEngine, rgb: np.ndarray, dpi: int) -> tuple[np.ndarray, int]:
@@ -78,7 +83,7 @@ def read_scanned_page(task: PageTask) -> Page:
     stamps: list[Word] = []
     if words:
         ink = np.minimum(prepared.print_layer, prepared.blue_layer)
-        words = reread_gaps(_engine(task.engine, task.digit_language), words, ink, task.dpi)
+        words = reread_gaps(_digit_reader(task.digit_reader), words, ink, task.dpi)
         stamps = stamp_words(engine, prepared.red_layer, task.dpi) if task.index == 0 else []
     quality = prepared.quality.model_copy(update={"mean_word_confidence": round(_mean_confidence(words), 3) if words else None})
     height, width = prepared.print_layer.shape
@@ -106,7 +111,7 @@ def read_appearances(task: PageTask) -> list[Word]:
             continue
         found = engine.read(crop, task.dpi, mode="sparse", offset=(x0, y0, width, height))
         if len(found) == 1 and len(found[0].text) <= 4:
-            found = [read_digits(_engine(task.engine, task.digit_language), added, box, task.dpi) or found[0]]
+            found = [read_digits(_digit_reader(task.digit_reader), added, box, task.dpi) or found[0]]
         words += [w.model_copy(update={"source": "form_field"}) for w in found]
     return words
 
@@ -154,7 +159,7 @@ def read_pages(data: bytes, source: SourceDocument, options: PipelineOptions) ->
     def task(page: SourcePage) -> PageTask:
         return PageTask(
             data, source.media_type, page.index, options.ocr_dpi, options.limits, options.ocr_engine,
-            options.ocr_language, options.digit_language, tuple(page.appearance_boxes),
+            options.ocr_language, options.digit_reader, tuple(page.appearance_boxes),
         )
 
     pool = _pool(options.workers)

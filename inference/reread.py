@@ -10,12 +10,14 @@ read from the red layer. The words found replace whatever the page pass left in 
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 import cv2
 import numpy as np
 
 from inference.layout import group_lines
-from inference.ocr import OcrEngine
+from inference.ocr import OCR_ENGINES, OcrEngine
+from inference.registry import Registry
 from inference.prepare import rotate
 from inference.schema import BBox, Word
 from inference.text import fold
@@ -38,7 +40,10 @@ def _crop(layer: np.ndarray, box: BBox) -> tuple[np.ndarray, tuple[int, int, int
     return layer[y0:y1, x0:x1], (x0, y0, width, height)
 
 
-def _tight(crop: np.ndarray, offset: tuple[int, int, int, int], border: int = 12) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+BORDER = 12
+
+
+def _tight(crop: np.ndarray, offset: tuple[int, int, int, int], border: int = BORDER) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """The crop cut to its ink and framed in white: Tesseract misreads small marks in a wide empty field."""
     rows, cols = np.nonzero(crop < 128)
     y0, y1, x0, x1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
@@ -47,18 +52,57 @@ def _tight(crop: np.ndarray, offset: tuple[int, int, int, int], border: int = 12
     return framed, (x + x0 - border, y + y0 - border, width, height)
 
 
-def read_digits(engine: OcrEngine, ink: np.ndarray, box: BBox, dpi: float) -> Word | None:
+class DigitReader(Protocol):
+    def read(self, crop: np.ndarray, dpi: float) -> tuple[str, float]:
+        """The digits in a grey crop (dark ink on white) and a confidence in [0, 1]; "" when none."""
+        ...
+
+
+DIGIT_READERS: Registry[DigitReader] = Registry("digit reader")
+
+
+@DIGIT_READERS.register("tesseract")
+class TesseractDigits:
+    """The baseline: Tesseract restricted to digits, as a text line, then as a single word. Its `eng`
+    model reads lone digits better than `vie`."""
+
+    def __init__(self, language: str = "eng"):
+        self.engine = OCR_ENGINES.create("tesseract", language=language)
+
+    def read(self, crop: np.ndarray, dpi: float) -> tuple[str, float]:
+        for mode in ("line", "word"):
+            words = self.engine.read(crop, dpi, mode=mode, whitelist=DIGITS)
+            text = "".join(w.text for w in words)
+            if _DIGITS_ONLY.match(text):
+                return text, min(w.confidence for w in words)
+        return "", 0.0
+
+
+@DIGIT_READERS.register("crnn")
+class CrnnDigits:
+    """The CRNN trained here on synthetic handwriting (models/artifacts/digits), run by onnxruntime."""
+
+    def __init__(self) -> None:
+        from inference.digits import DigitReader as OnnxDigitReader
+
+        self.model = OnnxDigitReader()
+
+    def read(self, crop: np.ndarray, dpi: float) -> tuple[str, float]:
+        return self.model.read(crop)
+
+
+def read_digits(reader: DigitReader, ink: np.ndarray, box: BBox, dpi: float) -> Word | None:
+    """The digits written in `box` of the ink layer, as a word boxed by their ink, or None."""
     crop, offset = _crop(ink, box)
     if crop.size == 0 or crop.min() > 128:
         return None
-    crop, offset = _tight(crop, offset)
-    for mode in ("line", "word"):
-        words = engine.read(crop, dpi, mode=mode, whitelist=DIGITS, offset=offset)
-        text = "".join(w.text for w in words)
-        if _DIGITS_ONLY.match(text):
-            conf = min(w.confidence for w in words)
-            return Word(text=text, bbox=BBox.union([w.bbox for w in words]), confidence=conf, source="reread")
-    return None
+    crop, (x, y, width, height) = _tight(crop, offset)
+    text, confidence = reader.read(crop, dpi)
+    if not _DIGITS_ONLY.match(text):
+        return None
+    x0, y0, x1, y1 = x + BORDER, y + BORDER, x + crop.shape[1] - BORDER, y + crop.shape[0] - BORDER
+    bbox = BBox(x0=x0 / width, y0=y0 / height, x1=x1 / width, y1=y1 / height)
+    return Word(text=text, bbox=bbox, confidence=round(confidence, 4), source="reread")
 
 
 def _char_width(line: list[Word]) -> float:
@@ -175,7 +219,7 @@ def stamp_words(engine: OcrEngine, red: np.ndarray, dpi: float) -> list[Word]:
     return []
 
 
-def reread_gaps(digit_engine: OcrEngine, words: list[Word], ink: np.ndarray, dpi: float) -> list[Word]:
+def reread_gaps(digit_reader: DigitReader, words: list[Word], ink: np.ndarray, dpi: float) -> list[Word]:
     """The page's words with the handwritten number and day gaps of the header read again."""
     header = [part for w in words if w.bbox.y0 < HEADER_BOTTOM for part in split_glued(w)]
     words = header + [w for w in words if w.bbox.y0 >= HEADER_BOTTOM]
@@ -185,7 +229,7 @@ def reread_gaps(digit_engine: OcrEngine, words: list[Word], ink: np.ndarray, dpi
         for box, garbage in number_gaps(line) + date_gaps(line):
             if any(_DIGITS_ONLY.match(w.text) for w in garbage):
                 continue  # the page pass read clean digits there; a lone re-read is not more reliable
-            word = read_digits(digit_engine, ink, box, dpi)
+            word = read_digits(digit_reader, ink, box, dpi)
             if word is not None:
                 found.append(word)
                 replaced.update(id(w) for w in garbage)

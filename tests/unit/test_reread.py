@@ -9,7 +9,7 @@ import pytest
 
 from inference.ocr import TesseractEngine
 from inference.prepare import prepare_page
-from inference.reread import date_gaps, number_gaps, read_digits, split_glued, stamp_words
+from inference.reread import DIGIT_READERS, DigitReader, date_gaps, number_gaps, read_digits, split_glued, stamp_words
 from inference.schema import BBox, Word
 from training.synth import sample_scan
 from training.synth.ink import written
@@ -127,13 +127,13 @@ def test_no_date_gap_without_the_labels() -> None:
     assert date_gaps([word("ngày", 0.2, 0.25), word("05", 0.26, 0.28), word("tháng", 0.3, 0.36)]) == []
 
 
-@pytest.fixture(scope="module")
-def digits_engine() -> TesseractEngine:
-    return TesseractEngine("eng")
+@pytest.fixture(scope="module", params=["tesseract", "crnn"])
+def digits_engine(request: pytest.FixtureRequest) -> DigitReader:
+    return DIGIT_READERS.create(request.param)
 
 
 @pytest.mark.parametrize("text", ["27", "153"])
-def test_read_digits_reads_handwriting_in_a_gap(digits_engine: TesseractEngine, text: str) -> None:
+def test_read_digits_reads_handwriting_in_a_gap(digits_engine: DigitReader, text: str) -> None:
     page = np.full((600, 1000), 255, np.uint8)
     mask = np.asarray(written(text, 60, random.Random(1)), np.float32) / 255
     height, width = mask.shape
@@ -148,7 +148,7 @@ def test_read_digits_reads_handwriting_in_a_gap(digits_engine: TesseractEngine, 
     assert 0.40 <= found.bbox.y0 and found.bbox.y1 <= (250 + height) / 600 + 0.01
 
 
-def test_read_digits_on_empty_paper_is_none(digits_engine: TesseractEngine) -> None:
+def test_read_digits_on_empty_paper_is_none(digits_engine: DigitReader) -> None:
     page = np.full((600, 1000), 255, np.uint8)
     assert read_digits(digits_engine, page, BBox(x0=0.35, y0=0.35, x1=0.65, y1=0.6), 200) is None
 
