@@ -23,3 +23,6 @@ class PipelineOptions(BaseModel):
     """Processes used to OCR the pages of one file."""
     min_text_layer_chars: int = 40
     """A born-digital page with fewer real characters than this is OCRed instead."""
+    restore_diacritics: bool = True
+    """Restore Vietnamese marks OCR lost or swapped ("xuât" -> "xuất") with the syllable model
+    (inference.diacritics, models/artifacts/syllables/v1). OCR words only; text layers are never touched."""

@@ -17,6 +17,7 @@ from functools import cache
 
 import numpy as np
 
+from inference.diacritics import DiacriticRestorer
 from inference.io import SourceDocument, SourcePage, inspect_document, render_page
 from inference.kie import FIELD_EXTRACTORS, Extraction
 from inference.layout import assign_lines
@@ -44,6 +45,7 @@ class PageTask:
     digit_reader: str
     boxes: tuple[BBox, ...] = ()
     """For a born-digital page: the appearance-only annotations to OCR."""
+    restore_diacritics: bool = True  # diacritics stage (inference.diacritics)
 
 
 @cache
@@ -54,6 +56,11 @@ def _engine(name: str, language: str) -> OcrEngine:
 @cache
 def _digit_reader(name: str) -> DigitReader:
     return DIGIT_READERS.create(name)
+
+
+@cache
+def _restorer() -> DiacriticRestorer:  # diacritics stage: the syllable model, loaded once per worker
+    return DiacriticRestorer()
 
 
 def _upright(engine: OcrEngine, rgb: np.ndarray, dpi: int) -> tuple[np.ndarray, int]:
@@ -82,6 +89,7 @@ def read_scanned_page(task: PageTask) -> Page:
             words = engine.read(prepared.print_layer, task.dpi)
     stamps: list[Word] = []
     if words:
+        words = _restorer().restore(words) if task.restore_diacritics else words  # diacritics stage
         ink = np.minimum(prepared.print_layer, prepared.blue_layer)
         words = reread_gaps(_digit_reader(task.digit_reader), words, ink, task.dpi)
         stamps = stamp_words(engine, prepared.red_layer, task.dpi) if task.index == 0 else []
@@ -160,6 +168,7 @@ def read_pages(data: bytes, source: SourceDocument, options: PipelineOptions) ->
         return PageTask(
             data, source.media_type, page.index, options.ocr_dpi, options.limits, options.ocr_engine,
             options.ocr_language, options.digit_reader, tuple(page.appearance_boxes),
+            restore_diacritics=options.restore_diacritics,  # diacritics stage
         )
 
     pool = _pool(options.workers)

@@ -1,0 +1,1 @@
+"""Syllable language model for post-OCR diacritic restoration (inference.diacritics)."""
