@@ -28,6 +28,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import os
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,6 +44,12 @@ FORMAT = 1
 
 TONES = {"\u0300": "huyen", "\u0301": "sac", "\u0309": "hoi", "\u0303": "nga", "\u0323": "nang"}
 MODS = {"\u0302": "circumflex", "\u0306": "breve", "\u031b": "horn"}
+NAME_CUES = frozenset(
+    "tỉnh thành phố quận huyện thị xã phường trấn thôn xóm ấp bản làng đường sông núi đèo hồ cầu "
+    "ông bà anh chị chí".split()
+)
+"""Words after which a capitalised word is a name ("huyện Gia Lâm", "xã Tản Lĩnh", "đồng chí Lê"): a known
+syllable there is left as read, since names are what the corpus knows least."""
 STOPS = ("p", "t", "c", "ch")
 """Final consonants after which a syllable carries only the sắc or nặng tone."""
 
@@ -75,6 +82,8 @@ class Settings:
     """Dirichlet prior (pseudo-counts) of the unigram model in P(w | prev)."""
     oov_count: float = 0.5
     """Pseudo-count of a read form the corpus never saw."""
+    name_margin: float = 2.0
+    """Added to the margin for a capitalised known syllable inside a sentence (names: "Tản Lĩnh", "Gia Lâm")."""
     case_prior: float = 4.0
     """Pseudo-counts of the overall capitalisation rate in P(capitalised | syllable)."""
     costs: ChannelCosts = ChannelCosts()
@@ -232,8 +241,10 @@ class _Token:
 
 
 class DiacriticRestorer:
-    def __init__(self, path: Path | str = DEFAULT_ARTIFACT, settings: Settings | None = None,
+    def __init__(self, path: Path | str | None = None, settings: Settings | None = None,
                  model: SyllableModel | None = None):
+        """`path`: the artifact directory; default $VANTHU_SYLLABLE_MODEL, else models/artifacts/syllables/v1."""
+        path = path or os.environ.get("VANTHU_SYLLABLE_MODEL") or DEFAULT_ARTIFACT
         self.settings = settings or Settings()
         self.model = model or SyllableModel.load(
             Path(path), self.settings.prior, self.settings.oov_count, self.settings.case_prior
@@ -294,14 +305,21 @@ class DiacriticRestorer:
         if candidate == observed:
             return observed
         own = scored.get(observed, -math.inf)
-        return candidate if own == -math.inf or score - own > self.settings.margin else observed
+        if own == -math.inf:
+            return candidate
+        margin = self.settings.margin
+        if case == "title":
+            if prev in NAME_CUES:
+                return observed
+            margin += self.settings.name_margin if observed in self.model.unigrams else 0.0
+        return candidate if score - own > margin else observed
 
     def scores(self, observed: str, prev: str = "", nxt: str = "", case: str = "") -> dict[str, float]:
         model, costs = self.model, self.settings.costs
         candidates = model.by_skeleton.get(fold(observed), [])
         next_known = nxt in model.unigrams
         scored: dict[str, float] = {}
-        for candidate in {*candidates, observed}:
+        for candidate in dict.fromkeys([*candidates, observed]):  # a fixed order: ties resolve the same way
             if candidate == observed and not spellable(observed):
                 scored[candidate] = -math.inf
                 continue
@@ -317,7 +335,10 @@ class DiacriticRestorer:
 def _abbreviation(core: str) -> bool:
     """Capitals of three letters or fewer with no vowel mark: UBND-like initials ("QĐ", "TW", "HU"), left alone.
     "PHÔ" or "BÔ" carry a vowel mark, which initials never do: words ("PHỐ", "BỘ") to restore."""
-    return core.isupper() and len(core) <= 3 and not any(marks(c.lower())[0] or marks(c.lower())[1][0] not in ("", "stroke") for c in core)
+    if not (core.isupper() and len(core) <= 3):
+        return False
+    tone, mods = marks(core.lower())
+    return not tone and all(m in ("", "stroke") for m in mods)
 
 
 def _joined(left: _Token, right: _Token) -> bool:

@@ -24,7 +24,7 @@ from inference.layout import assign_lines
 from inference.ocr import OCR_ENGINES, OcrEngine
 from inference.options import LoadLimits, PipelineOptions
 from inference.prepare import prepare_page, turn
-from inference.reread import DIGIT_READERS, DigitReader, read_digits, reread_gaps, stamp_words
+from inference.reread import DIGIT_READERS, DigitReader, read_digits, reread_gaps, reread_names, stamp_words
 from inference.schema import BBox, DocumentQuality, ExtractionResult, Page, PageKind, PageQuality, Word
 
 LANDSCAPE_RATIO = 1.15
@@ -92,6 +92,7 @@ def read_scanned_page(task: PageTask) -> Page:
         words = _restorer().restore(words) if task.restore_diacritics else words  # diacritics stage
         ink = np.minimum(prepared.print_layer, prepared.blue_layer)
         words = reread_gaps(_digit_reader(task.digit_reader), words, ink, task.dpi)
+        words = reread_names(engine, words, prepared.print_layer, task.dpi)
         stamps = stamp_words(engine, prepared.red_layer, task.dpi) if task.index == 0 else []
     quality = prepared.quality.model_copy(update={"mean_word_confidence": round(_mean_confidence(words), 3) if words else None})
     height, width = prepared.print_layer.shape

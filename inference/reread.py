@@ -20,7 +20,7 @@ from inference.ocr import OCR_ENGINES, OcrEngine
 from inference.registry import Registry
 from inference.prepare import rotate
 from inference.schema import BBox, Word
-from inference.text import fold
+from inference.text import fold, looks_like_person_name
 
 DIGITS = "0123456789"
 HEADER_BOTTOM = 0.45
@@ -217,6 +217,28 @@ def stamp_words(engine: OcrEngine, red: np.ndarray, dpi: float) -> list[Word]:
                 text = " ".join(w.text for w in words)
                 return [Word(text=text, bbox=box, confidence=min(w.confidence for w in words), source="reread")]
     return []
+
+
+def reread_names(engine: OcrEngine, words: list[Word], ink: np.ndarray, dpi: float) -> list[Word]:
+    """Signers' names (right column, below the header) read again as single lines: the page pass
+    drops marks on bold names beside a seal ("Trân Hoàng Tuân") that a one-line reading keeps. The new
+    reading replaces the old only when it is still a name of as many words."""
+    result = list(words)
+    for line in group_lines([w for w in words if w.bbox.y0 > HEADER_BOTTOM * 0.6 and w.bbox.x0 > 0.4]):
+        if not looks_like_person_name(" ".join(w.text for w in line)):
+            continue
+        box = BBox.union([w.bbox for w in line])
+        padded = BBox(x0=box.x0 - 0.02, y0=box.y0 - 0.4 * box.height, x1=box.x1 + 0.02, y1=box.y1 + 0.4 * box.height)
+        crop, offset = _crop(ink, padded)
+        again = engine.read(crop, dpi, mode="line", offset=offset)
+        if len(again) == len(line) and looks_like_person_name(" ".join(w.text for w in again)):
+            kept = {id(w) for w in line}
+            # One line by construction: give the words the line's height so they stay one line.
+            level = {"source": "reread"}
+            result = [w for w in result if id(w) not in kept] + [
+                w.model_copy(update={**level, "bbox": w.bbox.model_copy(update={"y0": box.y0, "y1": box.y1})}) for w in again
+            ]
+    return result
 
 
 def reread_gaps(digit_reader: DigitReader, words: list[Word], ink: np.ndarray, dpi: float) -> list[Word]:

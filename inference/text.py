@@ -43,3 +43,17 @@ def strip_accents(text: str) -> str:
 def fold(text: str) -> str:
     """Lower case without diacritics: the form keywords are matched in, tolerant of OCR accent slips."""
     return strip_accents(normalize(text)).lower()
+
+
+_NAME_WORD = re.compile(r"^[A-ZÀ-ỸĐ][a-zà-ỹđ]+$")
+_RANK_WORDS = {"trung", "thuong", "dai", "thieu", "ta", "uy", "tuong"}
+"""Military and police ranks stand before a signer's name ("Trung tá Ngô Văn Công")."""
+
+
+def looks_like_person_name(text: str) -> bool:
+    """2-6 capitalised words ("Nguyễn Văn An"), a rank allowed, no digits."""
+    words = normalize(text).lstrip("-–. ").split()
+    if not 2 <= len(words) <= 6 or any(c.isdigit() for c in text):
+        return False
+    proper = [w for w in words if _NAME_WORD.match(w)]
+    return len(proper) >= 2 and all(_NAME_WORD.match(w) or fold(w) in _RANK_WORDS for w in words)

@@ -29,7 +29,7 @@ from inference.kie.vocab import (
 from inference.kie.lexicon import DocumentLexicon, canonical_name, canonical_organ, canonical_position
 from inference.layout import Segment, segments
 from inference.schema import BBox, Block, Evidence, Fields, Page
-from inference.text import fold, normalize
+from inference.text import fold, looks_like_person_name, normalize
 
 HEADER_BOTTOM = 0.5
 _OCR_DIGITS = str.maketrans(
@@ -50,8 +50,6 @@ _GARBLED_VE = re.compile(r"^(\S{1,3}\s+)?(?=việc\b)")
 """Bold italic "Về" is often misread ("\\É việc"); "việc" after one short token can only be "Về việc"."""
 _BODY_START = re.compile(r"^(kinh gui|can cu|thuc hien|theo de nghi|xet de nghi|trong (thoi gian|nam)|dieu \d|phan \w+)")
 _DIGITAL_SIGNATURE = re.compile(r"(ky boi|thoi gian ky|co quan:|email:|@)")
-_NAME_WORD = re.compile(r"^[A-ZÀ-ỸĐ][a-zà-ỹđ]+$")
-_RANK_WORDS = {"trung", "thuong", "dai", "thieu", "ta", "uy", "tuong"}
 _PLACE_PREFIX = re.compile(r"^(.*?),\s*nga")
 _NOI_NHAN = re.compile(r"^noi nhan")
 _NOT_A_RECIPIENT = re.compile(r"^(luu\b|nhu tren|nhu dieu|nhu khoan)")
@@ -449,11 +447,7 @@ class RuleExtractor:
 
     @staticmethod
     def _is_person_name(seg: Segment) -> bool:
-        words = normalize(seg.text).lstrip("-–. ").split()
-        if not 2 <= len(words) <= 6 or any(c.isdigit() for c in seg.text):
-            return False
-        proper = [w for w in words if _NAME_WORD.match(w)]
-        return len(proper) >= 2 and all(_NAME_WORD.match(w) or fold(w) in _RANK_WORDS for w in words)
+        return looks_like_person_name(seg.text)
 
     def _recipients(self, pages: list[list[Segment]], found: dict[str, Found]) -> None:
         """The "Kính gửi" addressees, then the "Nơi nhận" list of the main document, without the

@@ -22,6 +22,7 @@ class CRNNConfig:
     channels: tuple[int, int, int, int] = (24, 48, 72, 96)
     hidden: int = 64  # per LSTM direction
     dropout: float = 0.1
+    head: str = "lstm"  # "lstm" (BiLSTM) or "conv" (two 1-D convolutions, kernel 3)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -45,13 +46,24 @@ class CRNN(nn.Module):
             *_block(c4, c4, kernel=(2, 3), padding=(0, 1)),  # 1 x 32
         )
         self.dropout = nn.Dropout(config.dropout)
-        self.rnn = nn.LSTM(c4, config.hidden, batch_first=True, bidirectional=True)
+        if config.head == "lstm":
+            self.rnn = nn.LSTM(c4, config.hidden, batch_first=True, bidirectional=True)
+        elif config.head == "conv":
+            self.seq = nn.Sequential(
+                nn.Conv1d(c4, 2 * config.hidden, 3, padding=1, bias=False), nn.BatchNorm1d(2 * config.hidden), nn.ReLU(inplace=True),
+                nn.Conv1d(2 * config.hidden, 2 * config.hidden, 3, padding=1, bias=False), nn.BatchNorm1d(2 * config.hidden), nn.ReLU(inplace=True),
+            )
+        else:
+            raise ValueError(f"unknown head {config.head!r}")
         self.head = nn.Linear(2 * config.hidden, NUM_CLASSES)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, 1, 32, 128) -> logits (N, T=32, NUM_CLASSES)."""
-        f = self.features(x).squeeze(2).transpose(1, 2)  # (N, T, C)
-        f, _ = self.rnn(self.dropout(f))
+        f = self.features(x).squeeze(2)  # (N, C, T)
+        if self.config.head == "lstm":
+            f, _ = self.rnn(self.dropout(f.transpose(1, 2)))
+        else:
+            f = self.seq(self.dropout(f)).transpose(1, 2)
         return self.head(self.dropout(f))
 
 

@@ -24,7 +24,7 @@ import random
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -132,14 +132,21 @@ def clean_break_rate(restorer: DiacriticRestorer, texts: Iterable[str]) -> dict:
     return {"tokens": tokens, "changed": changed, "break_rate": round(changed / max(1, tokens), 5)}
 
 
+def settings_grid(grid: dict[str, list[float]]) -> Iterator[tuple[dict[str, float], Settings]]:
+    """Every combination of the values in `grid`: Settings fields, "costs.<field>" for channel costs."""
+    for values in itertools.product(*grid.values()):
+        chosen = dict(zip(grid, values, strict=True))
+        costs = replace(Settings().costs, **{k.split(".", 1)[1]: v for k, v in chosen.items() if k.startswith("costs.")})
+        yield chosen, replace(Settings(), costs=costs, **{k: v for k, v in chosen.items() if not k.startswith("costs.")})
+
+
 def tune(model_dir: Path, texts: list[str], grid: dict[str, list[float]]) -> list[dict]:
-    """Every combination of the Settings values in `grid` (e.g. {"margin": [1, 2], "prior": [8, 32]})."""
+    """Every combination of the Settings values in `grid` (e.g. {"margin": [1, 2], "costs.tone_lost": [3, 4]})."""
     lines = simulated_lines(texts)
     rows = []
-    for values in itertools.product(*grid.values()):
-        settings = replace(Settings(), **dict(zip(grid, values, strict=True)))
+    for chosen, settings in settings_grid(grid):
         restorer = DiacriticRestorer(model_dir, settings)
-        rows.append({**dict(zip(grid, values, strict=True)), **score(restorer, lines)})
+        rows.append({**chosen, **score(restorer, lines)})
     return rows
 
 

@@ -16,19 +16,18 @@ from __future__ import annotations
 import argparse
 import difflib
 import io
-import itertools
 import json
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from inference.diacritics import DiacriticRestorer, Settings, marks, split_token
+from inference.diacritics import DiacriticRestorer, marks, split_token
 from inference.schema import Word, words_to_text
 from inference.text import fold, normalize
+from training.lexicon.evaluate import settings_grid
 
 DPI = 300
 DEGRADATIONS = ("clean", "photocopy", "skewed-jpeg")
@@ -172,11 +171,9 @@ def main() -> None:
         errors += mark_errors(aligned(normalize(words_to_text(words)).split(), normalize(truth).split()))
     print("mark errors of Tesseract (aligned words):", json.dumps(dict(errors.most_common()), ensure_ascii=False))
     grid = json.loads(args.grid)
-    for values in itertools.product(*grid.values()) if grid else [()]:
-        settings = replace(Settings(), **dict(zip(grid, values, strict=True)))
+    for chosen, settings in settings_grid(grid):
         restorer = DiacriticRestorer(args.model, settings) if args.model else DiacriticRestorer(settings=settings)
-        result = assess(restorer, pages)
-        print(json.dumps({**dict(zip(grid, values, strict=True)), **result}, ensure_ascii=False))
+        print(json.dumps({**chosen, **assess(restorer, pages)}, ensure_ascii=False))
 
 
 if __name__ == "__main__":
