@@ -8,12 +8,14 @@ in a noisy channel:
     score(c) = log P(c | prev) + log P(next | c) - channel(observed | c)
 
 P is a bigram model of syllables counted in real texts (training.lexicon.build), interpolated with
-the unigram model (Dirichlet smoothing). The channel cost is 0 for the form read and grows with the
-marks that differ, cheapest for OCR's usual slips (a tone mark or a circumflex/breve/horn dropped or
-swapped), dearer for marks OCR would have had to invent. A read form that Vietnamese cannot spell
-(a syllable ending in p, t, c or ch carries only the sắc or nặng tone: "xuât", "kêt") scores -inf.
-The best candidate replaces the read form only when it wins by `margin` (tuned on held-out text,
-training.lexicon.evaluate).
+the unigram model (Witten-Bell: a context followed by many different syllables trusts its bigrams
+less), times P(capitalised | syllable) for a word inside a sentence (names). The channel cost is 0
+for the form read and grows with the marks that differ, cheapest for OCR's usual slips (a tone mark
+or a circumflex/breve/horn dropped or swapped), dearer for marks OCR would have had to invent.
+A read form that Vietnamese cannot spell (a syllable ending in p, t, c or ch carries only the sắc
+or nặng tone: "xuât", "kêt") scores -inf. The best candidate replaces the read form only when it wins
+by `margin` (tuned on held-out text: training.lexicon.evaluate, training.lexicon.ocr_check).
+Capitalised words right after a unit word or title ("huyện Gia Lâm", "đồng chí Lê") are left as read.
 
 Left alone: tokens with digits or other non-letters inside, capitals of three letters or fewer
 without a vowel mark (initials: QĐ, TW, UBND is unknown anyway), tokens whose skeleton no known
@@ -76,10 +78,15 @@ class ChannelCosts:
 
 @dataclass(frozen=True)
 class Settings:
+    """Chosen on the tuning half of the held-out vbpl documents: simulated slips (training.lexicon.evaluate
+    --tune) and Tesseract's own output over them (training.lexicon.ocr_check --half tune)."""
+
     margin: float = 3.0
     """Nats by which the best candidate must beat the form read."""
-    prior: float = 32.0
-    """Dirichlet prior (pseudo-counts) of the unigram model in P(w | prev)."""
+    smoothing: str = "witten_bell"
+    """How P(w | prev) falls back on P(w): "dirichlet" (`prior` pseudo-counts) or "witten_bell" (`prior` pseudo-
+    counts per different syllable seen after prev)."""
+    prior: float = 1.0
     oov_count: float = 0.5
     """Pseudo-count of a read form the corpus never saw."""
     name_margin: float = 2.0
@@ -173,29 +180,30 @@ class SyllableModel:
     """Unigram and bigram counts of lower-case syllables, indexed by accent-free skeleton, and how often each
     syllable is capitalised inside a sentence (names: "Đông Anh" but "mùa đông")."""
 
-    def __init__(self, unigrams: dict[str, int], bigrams: dict[str, int], prior: float, oov_count: float,
-                 title: dict[str, int] | None = None, lower: dict[str, int] | None = None, case_prior: float = 4.0):
-        self.unigrams = unigrams
-        self.bigrams = bigrams
-        self.total = max(1, sum(unigrams.values()))
-        self.prior = prior
-        self.oov_logp = math.log(oov_count / self.total)
-        self.logp = {w: math.log(c / self.total) for w, c in unigrams.items()}
-        self.title = title or {}
-        self.lower = lower or {}
+    def __init__(self, data: dict, settings: Settings):
+        self.unigrams: dict[str, int] = data["unigrams"]
+        self.bigrams: dict[str, int] = data["bigrams"]
+        self.followers: dict[str, int] = data["followers"]
+        """How many different syllables follow each one in the corpus (before pruning): Witten-Bell weights."""
+        self.title: dict[str, int] = data["title"]
+        self.lower: dict[str, int] = data["lower"]
+        self.total = max(1, sum(self.unigrams.values()))
+        self.prior = settings.prior
+        self.smoothing = settings.smoothing
+        self.case_prior = settings.case_prior
+        self.oov_logp = math.log(settings.oov_count / self.total)
+        self.logp = {w: math.log(c / self.total) for w, c in self.unigrams.items()}
         titles, lowers = sum(self.title.values()), sum(self.lower.values())
         self.title_rate = (titles + 1) / (titles + lowers + 2)
-        self.case_prior = case_prior
         by_skeleton: dict[str, list[str]] = {}
-        for word in sorted(unigrams):
+        for word in sorted(self.unigrams):
             if spellable(word):
                 by_skeleton.setdefault(fold(word), []).append(word)
         self.by_skeleton = by_skeleton
 
     @classmethod
-    def load(cls, path: Path, prior: float, oov_count: float, case_prior: float = 4.0) -> SyllableModel:
-        data = read_data(path)
-        return cls(data["unigrams"], data["bigrams"], prior, oov_count, data["title"], data["lower"], case_prior)
+    def load(cls, path: Path, settings: Settings) -> SyllableModel:
+        return cls(read_data(path), settings)
 
     def unigram(self, word: str) -> float:
         return self.logp.get(word, self.oov_logp)
@@ -206,13 +214,15 @@ class SyllableModel:
             return 0.0
         title, lower = self.title.get(word, 0), self.lower.get(word, 0)
         rate = self.title_rate if case == "title" else 1 - self.title_rate
-        return math.log(((title if case == "title" else lower) + self.case_prior * rate) / (title + lower + self.case_prior))
+        seen = title if case == "title" else lower
+        return math.log((seen + self.case_prior * rate) / (title + lower + self.case_prior))
 
     def bigram(self, prev: str, word: str) -> float:
         """log P(word | prev), the bigram count smoothed towards the unigram model."""
         p_uni = math.exp(self.unigram(word))
         context = self.unigrams.get(prev, 0)
-        return math.log((self.bigrams.get(f"{prev} {word}", 0) + self.prior * p_uni) / (context + self.prior))
+        weight = self.prior * (self.followers.get(prev, 0) + 1 if self.smoothing == "witten_bell" else 1)
+        return math.log((self.bigrams.get(f"{prev} {word}", 0) + weight * p_uni) / (context + weight))
 
 
 def read_data(path: Path) -> dict:
@@ -246,9 +256,7 @@ class DiacriticRestorer:
         """`path`: the artifact directory; default $VANTHU_SYLLABLE_MODEL, else models/artifacts/syllables/v1."""
         path = path or os.environ.get("VANTHU_SYLLABLE_MODEL") or DEFAULT_ARTIFACT
         self.settings = settings or Settings()
-        self.model = model or SyllableModel.load(
-            Path(path), self.settings.prior, self.settings.oov_count, self.settings.case_prior
-        )
+        self.model = model or SyllableModel.load(Path(path), self.settings)
 
     # -------------------------------------------------------------------------------------------- words
 

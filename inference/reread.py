@@ -94,7 +94,7 @@ class CrnnDigits:
 def read_digits(reader: DigitReader, ink: np.ndarray, box: BBox, dpi: float) -> Word | None:
     """The digits written in `box` of the ink layer, as a word boxed by their ink, or None."""
     crop, offset = _crop(ink, box)
-    if crop.size == 0 or crop.min() > 128:
+    if crop.size == 0 or crop.min() >= 128:
         return None
     crop, (x, y, width, height) = _tight(crop, offset)
     text, confidence = reader.read(crop, dpi)

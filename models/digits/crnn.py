@@ -19,7 +19,7 @@ NUM_CLASSES = 11
 
 @dataclass(frozen=True)
 class CRNNConfig:
-    channels: tuple[int, int, int, int] = (24, 48, 72, 96)
+    channels: tuple[int, int, int, int] = (16, 32, 64, 96)
     hidden: int = 64  # per LSTM direction
     dropout: float = 0.1
     head: str = "lstm"  # "lstm" (BiLSTM) or "conv" (two 1-D convolutions, kernel 3)

@@ -122,7 +122,8 @@ def test_channel_prefers_the_usual_slip() -> None:
     assert channel_cost("kết", "kết", costs) == 0
     assert channel_cost("kêt", "kết", costs) == costs.tone_lost
     assert channel_cost("ket", "kết", costs) == costs.tone_lost + costs.mod_lost
-    assert channel_cost("kết", "ket", costs) > channel_cost("ket", "kết", costs)  # OCR drops marks more than it invents them
+    # OCR drops marks more often than it invents them.
+    assert channel_cost("kết", "ket", costs) > channel_cost("ket", "kết", costs)
 
 
 def test_split_token() -> None:
@@ -160,8 +161,8 @@ SENTENCES = [
 
 def test_tiny_build_is_deterministic_and_usable(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text("".join(json.dumps({"id": str(i), "text": s}, ensure_ascii=False) + "\n" for i, s in enumerate(SENTENCES)),
-                      encoding="utf-8")
+    lines = [json.dumps({"id": str(i), "text": s}, ensure_ascii=False) for i, s in enumerate(SENTENCES)]
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
     first = build(file_corpus([corpus]), tmp_path / "a", min_count=1, evaluate=False)
     second = build(file_corpus([corpus]), tmp_path / "b", min_count=1, evaluate=False)
     assert (tmp_path / "a" / DATA_FILE).read_bytes() == (tmp_path / "b" / DATA_FILE).read_bytes()

@@ -38,7 +38,9 @@ from inference.text import normalize
 
 log = logging.getLogger("training.lexicon")
 REPO = Path(__file__).resolve().parents[2]
-SOURCE_FILES = ("training/lexicon/build.py", "training/lexicon/evaluate.py", "inference/diacritics.py", "inference/text.py")
+SOURCE_FILES = (
+    "training/lexicon/build.py", "training/lexicon/evaluate.py", "inference/diacritics.py", "inference/text.py",
+)
 HELD_OUT_MODULUS = 10
 """A vbpl document is held out when sha256(id) % 10 == 0."""
 MAX_UNIGRAMS = 40_000
@@ -188,10 +190,10 @@ def prune(counts: Counter[str], min_count: int, cap: int) -> dict[str, int]:
     return dict(sorted(kept))
 
 
-def data_bytes(unigrams: dict[str, int], bigrams: dict[str, int], title: dict[str, int], lower: dict[str, int]) -> bytes:
+def data_bytes(tables: dict[str, dict[str, int]]) -> bytes:
     """gzip JSON, sorted keys, fixed gzip header (no name, mtime 0): the same counts, the same bytes."""
     payload = json.dumps(
-        {"format": FORMAT, "unigrams": unigrams, "bigrams": bigrams, "title": title, "lower": lower},
+        {"format": FORMAT, **tables},
         ensure_ascii=False, sort_keys=True, separators=(",", ":"),
     ).encode("utf-8")
     buffer = io.BytesIO()
@@ -212,23 +214,30 @@ def code_hash() -> str:
     return digest.hexdigest()
 
 
-def build(corpus: Corpus, out: Path, min_count: int = 2, evaluate: bool = True) -> dict:
-    """Write the data file and card.json into `out`; returns the card."""
+def build(
+    corpus: Corpus, out: Path, min_count: int = 2, evaluate: bool = True, bigram_min_count: int | None = None
+) -> dict:
+    """Write the data file and card.json into `out`; returns the card. Bigrams are kept from `bigram_min_count`
+    (default `min_count`)."""
     counts = count(d.text for d in corpus.training)
     unigram_counts, bigram_counts = counts.unigrams, counts.bigrams
     unigrams = prune(unigram_counts, min_count, MAX_UNIGRAMS)
-    bigrams = prune(Counter({k: c for k, c in bigram_counts.items() if k.split(" ")[0] in unigrams
-                             and k.split(" ")[1] in unigrams}), min_count, MAX_BIGRAMS)
+    pairs = {k: k.split(" ") for k in bigram_counts}
+    known = Counter({k: c for k, c in bigram_counts.items() if pairs[k][0] in unigrams and pairs[k][1] in unigrams})
+    bigrams = prune(known, bigram_min_count or min_count, MAX_BIGRAMS)
+    followers = dict(sorted(Counter(pairs[k][0] for k in bigram_counts if pairs[k][0] in unigrams).items()))
     title = dict(sorted((w, c) for w, c in counts.title.items() if w in unigrams))
     lower = dict(sorted((w, c) for w, c in counts.lower.items() if w in unigrams))
     out.mkdir(parents=True, exist_ok=True)
-    data = data_bytes(unigrams, bigrams, title, lower)
+    tables = {"unigrams": unigrams, "bigrams": bigrams, "followers": followers, "title": title, "lower": lower}
+    data = data_bytes(tables)
     (out / DATA_FILE).write_bytes(data)
     card: dict = {
         "name": "vanthu syllable model",
         "version": out.name,
         "date": dt.date.today().isoformat(),
         "code_sha256": code_hash(),
+        "use": "post-OCR restoration of Vietnamese marks (inference.diacritics.DiacriticRestorer)",
         "builtin_fallback": corpus.builtin,
         "warning": (
             "built from the synthetic factory's few built-in sentences (../shared was absent): a weak model, "
@@ -248,9 +257,17 @@ def build(corpus: Corpus, out: Path, min_count: int = 2, evaluate: bool = True) 
             "kept_syllables": len(unigrams),
             "kept_bigrams": len(bigrams),
             "min_count": min_count,
+            "bigram_min_count": bigram_min_count or min_count,
             "kept_token_share": round(sum(unigrams.values()) / max(1, sum(unigram_counts.values())), 5),
         },
         "data_file": {"name": DATA_FILE, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()},
+        "limitations": [
+            "vocabulary of central-government legal texts and a few Party documents: local units and place names "
+            "(quận, phường, Đống Đa), mass-organisation words (chi hội) and personal names are thin, so marks there "
+            "are restored less often; capitalised words after a unit word or title (huyện, xã, ông, đồng chí) are "
+            "left as read",
+            "only marks are restored: letters OCR got wrong otherwise are not the model's business",
+        ],
     }
     if evaluate and corpus.held_out:
         from training.lexicon.evaluate import evaluate_held_out

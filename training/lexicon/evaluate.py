@@ -25,15 +25,18 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
-from inference.diacritics import MODS, TONES, DiacriticRestorer, Settings, SyllableModel, split_token
+from inference.diacritics import DEFAULT_ARTIFACT, MODS, TONES, DiacriticRestorer, Settings, split_token
 from inference.text import normalize
 
 SLIP_RATE = 0.05
 SLIPS = {"tone_drop": 0.5, "tone_swap": 0.2, "mod_drop": 0.2, "mod_swap": 0.1}
-_MOD_SWAPS = {("a", "\u0302"): "\u0306", ("a", "\u0306"): "\u0302", ("o", "\u0302"): "\u031b", ("o", "\u031b"): "\u0302"}
+_MOD_SWAPS = {
+    ("a", "\u0302"): "\u0306", ("a", "\u0306"): "\u0302", ("o", "\u0302"): "\u031b", ("o", "\u031b"): "\u0302",
+}
+"""â <-> ă, ô <-> ơ."""
 SEED = 13
 
 
@@ -64,7 +67,7 @@ def slip(core: str, rng: random.Random) -> str | None:
     else:
         chars[i] = chars[i].replace(mark, _MOD_SWAPS[(chars[i][0].lower(), mark)], 1)
     # Vowel mark before tone mark: acute and circumflex share a combining class, so order matters to NFC.
-    chars = [c[0] + "".join(m for m in c[1:] if m not in TONES) + "".join(m for m in c[1:] if m in TONES) for c in chars]
+    chars = [c[0] + "".join(sorted(c[1:], key=lambda m: m in TONES)) for c in chars]
     return unicodedata.normalize("NFC", "".join(chars))
 
 
@@ -136,8 +139,9 @@ def settings_grid(grid: dict[str, list[float]]) -> Iterator[tuple[dict[str, floa
     """Every combination of the values in `grid`: Settings fields, "costs.<field>" for channel costs."""
     for values in itertools.product(*grid.values()):
         chosen = dict(zip(grid, values, strict=True))
-        costs = replace(Settings().costs, **{k.split(".", 1)[1]: v for k, v in chosen.items() if k.startswith("costs.")})
-        yield chosen, replace(Settings(), costs=costs, **{k: v for k, v in chosen.items() if not k.startswith("costs.")})
+        channel = {k.split(".", 1)[1]: v for k, v in chosen.items() if k.startswith("costs.")}
+        rest = {k: v for k, v in chosen.items() if not k.startswith("costs.")}
+        yield chosen, replace(Settings(), costs=replace(Settings().costs, **channel), **rest)
 
 
 def tune(model_dir: Path, texts: list[str], grid: dict[str, list[float]]) -> list[dict]:
@@ -158,8 +162,7 @@ def evaluate_held_out(model_dir: Path, documents: list, settings: Settings | Non
         "documents": len(test),
         "split": "held-out vbpl documents, test half (sha256(id) // 10 % 2 == 1); tuning used the other half",
         "slips": {"rate": SLIP_RATE, "kinds": SLIPS, "seed": SEED},
-        "settings": {"margin": restorer.settings.margin, "prior": restorer.settings.prior,
-                     "oov_count": restorer.settings.oov_count},
+        "settings": asdict(restorer.settings),
         "simulated_slips": score(restorer, simulated_lines(test)),
         "text_as_written": clean_break_rate(restorer, test),
     }
@@ -169,7 +172,7 @@ def main() -> None:
     from training.lexicon.build import shared_corpus, shared_dir
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, default=Path(__file__).resolve().parents[2] / "models" / "artifacts" / "syllables" / "v1")
+    parser.add_argument("--model", type=Path, default=DEFAULT_ARTIFACT)
     parser.add_argument("--tune", action="store_true")
     parser.add_argument("--grid", default='{"margin": [0, 1, 2, 3, 4]}', help="JSON: Settings field -> values")
     args = parser.parse_args()
