@@ -29,8 +29,9 @@ class DocumentScore(BaseModel):
     error: str | None = None
     exact: dict[str, bool] = Field(default_factory=dict)
     subject_cer: float = 1.0
-    predicted: dict[str, object] = Field(default_factory=dict)
-    truth: dict[str, object] = Field(default_factory=dict)
+    predicted: dict[str, object] = Field(default_factory=dict, exclude=True)
+    truth: dict[str, object] = Field(default_factory=dict, exclude=True)
+    """Values stay out of saved reports: a customer's sample must not be copied into the repo."""
 
 
 class ExtractionReport(BaseModel):
@@ -97,10 +98,10 @@ def markdown(report: ExtractionReport, previous: ExtractionReport | None) -> str
     lines += [f"| subject (mean CER) | {report.subject_cer:.3f} | ≤ {SUBJECT_CER_BAR} | {before} |", "", "## Misses", ""]
     for score in report.scores:
         misses = [f for f, ok in score.exact.items() if not ok]
-        for field in misses:
-            lines.append(f"- `{score.file}` {field}: got `{score.predicted.get(field)}`, want `{score.truth.get(field)}`")
         if score.subject_cer > SUBJECT_CER_BAR:
-            lines.append(f"- `{score.file}` subject CER {score.subject_cer:.2f}: got `{score.predicted.get('subject')}`")
+            misses.append(f"subject (CER {score.subject_cer:.2f})")
+        if misses:
+            lines.append(f"- `{score.file}`: {', '.join(misses)}")
     return "\n".join(lines) + "\n"
 
 
