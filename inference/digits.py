@@ -29,40 +29,66 @@ DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "artifacts" 
 _MIN_CONTRAST = 32.0
 
 
+def _unframed(img: np.ndarray) -> np.ndarray:
+    """Without the pure-white rows and columns at its edges (the frame inference.reread puts around
+    a tightened crop), which would otherwise pass for the paper and make real paper look grey.
+    Unchanged when what is left has no paper to speak of (one thick marker stroke): then the white
+    around it is the only paper there is."""
+    white = img >= 250
+    rows = np.flatnonzero(~white.all(axis=1))
+    cols = np.flatnonzero(~white.all(axis=0))
+    if len(rows) == 0 or len(cols) == 0:
+        return img
+    inner = img[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    if float(np.percentile(inner, 80)) - float(inner.min()) < _MIN_CONTRAST:
+        return img
+    return inner
+
+
 def ink_box(img: np.ndarray) -> tuple[int, int, int, int] | None:
     """(y0, y1, x0, x1) around the ink of a grey float image, with a small margin; None when the
-    image has no contrast. Rows/columns count as inked from 2 dark pixels, so lone specks of noise
-    do not stop the trim."""
-    paper = float(np.percentile(img, 80))
-    ink = float(img.min())
+    image has no contrast. Found on a copy shrunk to ~48 px high (area averaging evens out scan
+    noise); anything darker than the paper by a quarter of the paper-to-darkest-ink contrast counts
+    as ink, so pale ballpoint beside black print is kept; rows/columns need 2 such pixels, so lone
+    specks do not stop the trim."""
+    h, w = img.shape
+    s = min(1.0, 48.0 / h)
+    small = img if s == 1.0 else cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    paper = float(np.percentile(small, 80))
+    ink = float(small.min())
     if paper - ink < _MIN_CONTRAST:
         return None
-    mask = img < paper - 0.45 * (paper - ink)
+    mask = small < paper - max(0.25 * (paper - ink), 20.0)
     rows = np.flatnonzero(mask.sum(axis=1) >= 2)
     cols = np.flatnonzero(mask.sum(axis=0) >= 2)
     if len(rows) == 0 or len(cols) == 0:
         return None
-    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    sy, sx = h / small.shape[0], w / small.shape[1]
+    y0, y1 = int(rows[0] * sy), int(np.ceil((rows[-1] + 1) * sy))
+    x0, x1 = int(cols[0] * sx), int(np.ceil((cols[-1] + 1) * sx))
     m = max(2, round(0.1 * (y1 - y0)))
-    h, w = img.shape
     return max(0, y0 - m), min(h, y1 + m), max(0, x0 - m), min(w, x1 + m)
 
 
 def prepare(crop: np.ndarray, trim: bool = True) -> np.ndarray:
-    """Grey crop (uint8, dark ink on light paper; RGB/BGR and RGBA accepted) -> float32 (HEIGHT, WIDTH)
-    with ink = 1 and paper = 0: resized to fit HEIGHT x WIDTH keeping the aspect ratio, left-aligned
-    and vertically centred, padded with paper; contrast stretched from the paper level (80th
-    percentile) to the darkest ink, never by more than 255 / _MIN_CONTRAST, so a blank crop stays
-    blank."""
+    """Grey crop (uint8, dark ink on light paper; RGB/BGR and RGBA accepted; float in 0..1 too) ->
+    float32 (HEIGHT, WIDTH) with ink = 1 and paper = 0. With `trim` (always, in training and here) a
+    pure-white frame is dropped and the crop is cut to its ink plus a 10% margin (`ink_box`), so the
+    digits fill the height whatever the gap's margins; then resized to fit HEIGHT x WIDTH keeping the
+    aspect ratio, left-aligned and vertically centred, padded with paper; contrast stretched from the
+    paper level (80th percentile) to the darkest ink, never by more than 255 / _MIN_CONTRAST, so a
+    blank crop stays blank."""
     img = np.asarray(crop)
+    floats = img.dtype.kind == "f"
     if img.ndim == 3:
         img = cv2.cvtColor(img, cv2.COLOR_RGBA2GRAY if img.shape[2] == 4 else cv2.COLOR_RGB2GRAY)
     if img.ndim != 2 or img.size == 0:
         raise ValueError(f"expected a non-empty grey image, got shape {np.shape(crop)}")
     img = img.astype(np.float32)
-    if img.max() <= 1.0 and crop.dtype != np.uint8:
+    if floats and img.max() <= 1.0:
         img *= 255.0
     if trim:
+        img = _unframed(img)
         box = ink_box(img)
         if box is not None:
             y0, y1, x0, x1 = box
@@ -118,10 +144,13 @@ class DigitReader:
         """(N, 1, HEIGHT, WIDTH) float32 prepared crops -> (N, T, 11) class probabilities."""
         return self.session.run(None, {self._input: np.ascontiguousarray(batch, np.float32)})[0]
 
-    def read(self, crop: np.ndarray) -> tuple[str, float]:
+    def read(self, crop: np.ndarray, dpi: float | None = None) -> tuple[str, float]:
+        """(digits, confidence) for one crop; `dpi` is accepted for the pipeline's reader protocol and
+        not needed (the crop is normalised to its ink)."""
         return self.read_many([crop])[0]
 
     def read_many(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        """read() for many crops, run through the model in batches of `batch_size`."""
         results: list[tuple[str, float]] = []
         for i in range(0, len(crops), self.batch_size):
             batch = np.stack([prepare(c) for c in crops[i : i + self.batch_size]])[:, None]

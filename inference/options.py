@@ -14,7 +14,7 @@ class PipelineOptions(BaseModel):
     limits: LoadLimits = Field(default_factory=LoadLimits)
     ocr_engine: str = "tesseract"
     ocr_language: str = "vie"
-    digit_reader: str = "tesseract"
+    digit_reader: str = "crnn"
     """Reader of handwritten number and day gaps: "tesseract" (baseline) or "crnn" (trained here)."""
     ocr_dpi: int = 300
     """Scanned pages are resampled to this resolution before OCR."""

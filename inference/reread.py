@@ -164,8 +164,8 @@ def number_gaps(line: list[Word]) -> list[tuple[BBox, list[Word]]]:
 def date_gaps(line: list[Word]) -> list[tuple[BBox, list[Word]]]:
     """The gaps after "ngày" and after "tháng" in the date line, with the words the page pass put there."""
     folded = [re.sub(r"[^a-z0-9]", "", fold(w.text)) for w in line]
-    if "nam" not in folded or "thang" not in folded:
-        return []
+    if "nam" not in folded or "thang" not in folded or not {"ngay", "nga"} & set(folded):
+        return []  # "6 tháng đầu năm 2013" in a subject is no date line
     gaps = []
     for label, follower in (("ngay", "thang"), ("thang", "nam")):
         starts = [i for i, f in enumerate(folded) if f == label or (label == "ngay" and f == "nga")]

@@ -21,9 +21,13 @@ ARTIFACT = DEFAULT_MODEL.parent
 FRESH_SEED = 424_242
 # Train fonts + pen strokes only, so the figure does not depend on whether scikit-learn is installed.
 SEEN = synth.SynthConfig(weights={"font": 0.5, "stroke": 0.5}, empty_rate=0.0)
-# Bars: the measured accuracy of v1 on these exact crops minus a margin (see the model card).
-MIN_EXACT_SEEN = 0.85
-MIN_EXACT_HELDOUT_FONT = 0.85
+# Bars: v1 reads 95.3% (seen sources), 84.0% (held-out font) and 93.0% (seen, framed as the pipeline
+# does) of these exact 300-crop sets; the margins leave room for a retrain of similar quality (runs
+# differ by a few points: the training budget is wall-clock time), not for a broken model or
+# preprocessing (without the ink trim in `prepare`, the seen figure drops to ~76%).
+MIN_EXACT_SEEN = 0.90
+MIN_EXACT_HELDOUT_FONT = 0.75
+MIN_EXACT_FRAMED = 0.87
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +66,14 @@ def test_reads_fresh_heldout_crops_heldout_font(reader):
     predicted = [t for t, _ in reader.read_many(crops)]
     exact = np.mean([p == t for p, t in zip(predicted, texts)])
     assert exact >= MIN_EXACT_HELDOUT_FONT, f"held-out font exact match {exact:.3f} < {MIN_EXACT_HELDOUT_FONT}"
+
+
+def test_reads_crops_framed_like_the_pipeline(reader):
+    """inference.reread.read_digits cuts the gap to its dark pixels and frames it in white."""
+    crops, texts = _crops(FRESH_SEED, 300, SEEN)
+    predicted = [t for t, _ in reader.read_many([synth.frame_like_pipeline(c) for c in crops])]
+    exact = np.mean([p == t for p, t in zip(predicted, texts)])
+    assert exact >= MIN_EXACT_FRAMED, f"framed exact match {exact:.3f} < {MIN_EXACT_FRAMED}"
 
 
 def test_read_interface(reader):
@@ -138,17 +150,19 @@ def test_tiny_training_run_lowers_ctc_loss():
     torch.manual_seed(0)
     torch.set_num_threads(1)
     batches = [make_batch(FRESH_SEED + 5, k, 16, SEEN) for k in range(8)]
-    model = CRNN(CRNNConfig(channels=(8, 16, 16, 24), hidden=16, dropout=0.0))
+    model = CRNN(CRNNConfig(channels=(8, 16, 32, 32), hidden=32, dropout=0.0))
 
     def cycle():
         while True:
             yield from batches
 
-    result = train_loop(model, cycle(), steps=300, lr=5e-3, progress=False)
+    result = train_loop(model, cycle(), steps=400, lr=1e-2, progress=False)
     losses = result["losses"]
-    assert result["steps"] == 300 and all(np.isfinite(losses))
-    first, last = float(np.mean(losses[:20])), float(np.mean(losses[-20:]))
+    assert result["steps"] == 400 and all(np.isfinite(losses))
+    first, plateau, last = (float(np.mean(losses[a:b])) for a, b in ((0, 20), (50, 70), (380, 400)))
     assert last < 0.5 * first, (first, last)
+    # CTC first learns to say "blank" everywhere (loss ~3); going well below that takes reading digits.
+    assert last < 0.85 * plateau, (plateau, last)
 
 
 def test_encode_and_metrics():
@@ -174,14 +188,28 @@ def test_greedy_decode_collapses_repeats_and_blanks():
     assert greedy_decode(np.eye(11, dtype=np.float32)[[0, 0, 0]])[0] == ""
 
 
+def test_prepare_ignores_a_white_frame():
+    crop, _ = synth.sample(FRESH_SEED + 6, 0, SEEN)
+    inner = crop[5:-5, 5:-5]
+    framed = np.pad(inner, 12, constant_values=255)
+    np.testing.assert_allclose(prepare(framed), prepare(inner), atol=1e-6)
+
+
 def test_prepare_keeps_aspect_and_polarity():
     crop = np.full((100, 200), 250, np.uint8)
     crop[30:70, 20:40] = 20
-    x = prepare(crop)
+    x = prepare(crop, trim=False)
     assert x.shape == (HEIGHT, WIDTH) and x.dtype == np.float32
     assert 0.0 <= x.min() and x.max() <= 1.0
     # 200x100 -> 64x32: ink at x 20..40 of 200 -> ~6..13 of 64, nothing beyond column 64
-    assert x[:, 6:13].max() > 0.9 and x[:, 66:].max() == 0.0
+    assert x[11:22, 7:12].min() > 0.9 and x[:, 66:].max() == 0.0 and x[:8].max() == 0.0
+    # trimmed to the ink (+10% margin): the 40 px tall mark fills most of the height, left-aligned
+    t = prepare(crop)
+    assert t[5:27, 4:14].min() > 0.9 and t[:, 24:].max() == 0.0
+    # the same mark framed in white as the pipeline does (no paper left inside the frame) reads the same
+    framed = synth.frame_like_pipeline(crop)
+    assert framed.shape == (40 + 24, 20 + 24)
+    assert prepare(framed)[5:27, 4:14].min() > 0.9
     wide = prepare(np.full((50, 1000), 250, np.uint8))
     assert wide.max() == 0.0  # blank stays blank (no contrast stretching of paper noise)
 

@@ -181,3 +181,9 @@ def test_stamp_is_one_word_kept_apart_from_the_print(stamp_layer: tuple[np.ndarr
     found = stamp_words(TesseractEngine("vie"), red, 200)
     assert len(found) == 1
     assert "ĐẾN" in found[0].text and len(found[0].text.split()) >= 3
+
+
+def test_tháng_năm_in_a_subject_is_no_date_gap() -> None:
+    """ "6 tháng đầu năm 2013" (a subject) has no "ngày": "đầu" must not be read again as digits."""
+    line = [word("6", 0.3, 0.32), word("tháng", 0.33, 0.38), word("đầu", 0.39, 0.42), word("năm", 0.43, 0.47)]
+    assert date_gaps(line) == []

@@ -85,17 +85,19 @@ class Writer:
     shake: float  # control-point jitter as a share of the digit height
     pressure: float  # how much the pen width varies along a stroke (0..1)
     roundness: int  # spline samples per segment (low = angular hand)
+    waist: float  # y -> y ** waist: < 1 lowers the middle of 3, 5, 8, 9 (bigger top), > 1 raises it
 
 
 def random_writer(rng: np.random.Generator) -> Writer:
     return Writer(
         variants={d: int(rng.integers(len(v))) for d, v in SKELETONS.items()},
         width=float(rng.uniform(0.7, 1.3)),
-        slant=float(rng.normal(0.12, 0.15)),
+        slant=float(rng.normal(0.12, 0.2)),
         thickness=float(rng.choice([rng.uniform(0.035, 0.08), rng.uniform(0.08, 0.17)], p=[0.55, 0.45])),
         shake=float(rng.uniform(0.01, 0.05)),
         pressure=float(rng.uniform(0.0, 0.6)),
         roundness=int(rng.integers(3, 9)),
+        waist=float(np.exp(rng.normal(0.0, 0.2))),
     )
 
 
@@ -129,6 +131,7 @@ def draw_digit(digit: str, height: int, writer: Writer, rng: np.random.Generator
     for stroke in strokes:
         pts = np.asarray(stroke, np.float64)
         pts = pts + rng.normal(0.0, writer.shake, pts.shape)
+        pts[:, 1] = np.clip(pts[:, 1], 0.0, 1.0) ** writer.waist
         pts[:, 0] = pts[:, 0] * width + (1.0 - pts[:, 1]) * slant
         splined.append(_catmull_rom(pts, writer.roundness + 2) * h)
     allpts = np.vstack(splined)

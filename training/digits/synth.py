@@ -104,9 +104,11 @@ class SynthConfig:
     weights: dict[str, float] = field(default_factory=lambda: {"font": 0.45, "stroke": 0.43, "sklearn": 0.12})
     sklearn_part: str = "train"
     empty_rate: float = 0.03
+    frame_rate: float = 0.0  # share of crops cut and framed as inference.reread does (frame_like_pipeline)
 
 
-TRAIN = SynthConfig()
+TRAIN = SynthConfig(frame_rate=0.3)
+SEEN = SynthConfig()  # the training sources, every crop as cut around the gap (no framing)
 HELDOUT_FONT = SynthConfig(families=(HELD_OUT_FAMILY,), weights={"font": 1.0}, empty_rate=0.0)
 HELDOUT_SKLEARN = SynthConfig(weights={"sklearn": 1.0}, sklearn_part="heldout", empty_rate=0.0)
 STROKES_ONLY = SynthConfig(weights={"stroke": 1.0})
@@ -286,7 +288,7 @@ def _sources(config: SynthConfig) -> tuple[list[str], np.ndarray]:
 def _glyph_masks(text: str, height: float, config: SynthConfig, rng: np.random.Generator) -> tuple[list[np.ndarray], str]:
     names, p = _sources(config)
     source = names[int(rng.choice(len(names), p=p))]
-    slant = rng.normal(0.1, 0.15)
+    slant = rng.normal(0.08, 0.2)
     masks: list[np.ndarray] = []
     writer: Writer | None = random_writer(rng) if source == "stroke" else None
     fonts = font_files(config.families)
@@ -327,7 +329,7 @@ def render_crop(text: str, rng: np.random.Generator, config: SynthConfig = TRAIN
     gaps = []
     for _ in masks[1:]:
         r = rng.random()
-        gaps.append(height * (rng.uniform(-0.22, 0.0) if r < 0.25 else rng.uniform(0.35, 0.9) if r > 0.9 else rng.uniform(0.0, 0.35)))
+        gaps.append(height * (rng.uniform(-0.12, 0.0) if r < 0.25 else rng.uniform(0.35, 0.9) if r > 0.9 else rng.uniform(0.0, 0.35)))
     text_w = int(sum(m.shape[1] for m in masks) + sum(gaps)) if masks else 0
 
     def margin() -> float:
@@ -346,6 +348,7 @@ def render_crop(text: str, rng: np.random.Generator, config: SynthConfig = TRAIN
     x = float(left)
     for i, m in enumerate(masks):
         y = base + i * drift + rng.normal(0, 0.05) * height - m.shape[0]
+        y = min(max(y, -0.03 * m.shape[0]), crop_h - 0.97 * m.shape[0])  # at most 3% cut off
         _paste(hand, m, int(round(x)), int(round(y)))
         x += m.shape[1] + (gaps[i] if i < len(gaps) else 0)
     if masks:
@@ -414,11 +417,24 @@ def render_crop(text: str, rng: np.random.Generator, config: SynthConfig = TRAIN
     return out, {"source": source, "dpi": round(dpi), "text": text}
 
 
+def frame_like_pipeline(crop: np.ndarray, level: int = 128, border: int = 12) -> np.ndarray:
+    """What inference.reread.read_digits hands a digit reader: the crop cut to its pixels darker than
+    `level`, framed in `border` px of pure white (a copy of reread._tight, kept here so training does
+    not depend on the pipeline module). Unchanged when nothing is that dark."""
+    rows, cols = np.nonzero(crop < level)
+    if len(rows) == 0:
+        return crop
+    inner = crop[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    return np.pad(inner, border, constant_values=255)
+
+
 def sample(seed: int, index: int, config: SynthConfig = TRAIN) -> tuple[np.ndarray, str]:
     """Crop `index` of the stream `seed`: (grey uint8 image, digit string)."""
     rng = np.random.default_rng([seed, index])
     text = sample_text(rng, config.empty_rate)
     crop, _ = render_crop(text, rng, config)
+    if config.frame_rate and rng.random() < config.frame_rate:
+        crop = frame_like_pipeline(crop)
     return crop, text
 
 
@@ -454,4 +470,5 @@ if __name__ == "__main__":
     ap.add_argument("--out", default="digits_sheet.png")
     a = ap.parse_args()
     cfg = {"train": TRAIN, "heldout-font": HELDOUT_FONT, "heldout-sklearn": HELDOUT_SKLEARN, "strokes": STROKES_ONLY}[a.config]
+    # (crops framed like the pipeline's show up in "train" only)
     cv2.imwrite(a.out, contact_sheet(a.seed, a.n, cfg))
