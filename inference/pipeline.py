@@ -24,7 +24,16 @@ from inference.layout import assign_lines
 from inference.ocr import OCR_ENGINES, OcrEngine
 from inference.options import LoadLimits, PipelineOptions
 from inference.prepare import prepare_page, turn
-from inference.reread import DIGIT_READERS, DigitReader, read_digits, reread_gaps, reread_names, stamp_words
+from inference.reread import (
+    DIGIT_READERS,
+    DigitReader,
+    crop_box,
+    has_ink,
+    read_digits,
+    reread_gaps,
+    reread_names,
+    stamp_words,
+)
 from inference.schema import BBox, DocumentQuality, ExtractionResult, Page, PageKind, PageQuality, Word
 
 LANDSCAPE_RATIO = 1.15
@@ -111,14 +120,12 @@ def read_appearances(task: PageTask) -> list[Word]:
     with_annotations = render_page(task.data, task.media_type, task.index, task.dpi, task.limits).min(axis=2)
     without = render_page(task.data, task.media_type, task.index, task.dpi, task.limits, annotations=False).min(axis=2)
     added = np.where(with_annotations.astype(np.int16) < without.astype(np.int16) - 40, with_annotations, 255).astype(np.uint8)
-    height, width = added.shape
     words: list[Word] = []
     for box in task.boxes:
-        x0, y0 = int(box.x0 * width), int(box.y0 * height)
-        crop = added[y0 : int(box.y1 * height), x0 : int(box.x1 * width)]
-        if crop.size == 0 or crop.min() > 128:
+        crop, offset = crop_box(added, box)
+        if not has_ink(crop):
             continue
-        found = engine.read(crop, task.dpi, mode="sparse", offset=(x0, y0, width, height))
+        found = engine.read(crop, task.dpi, mode="sparse", offset=offset)
         if len(found) == 1 and len(found[0].text) <= 4:
             found = [read_digits(_digit_reader(task.digit_reader), added, box, task.dpi) or found[0]]
         words += [w.model_copy(update={"source": "form_field"}) for w in found]

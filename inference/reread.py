@@ -33,7 +33,7 @@ _LABELS = ("ngay", "thang", "nam", "so:", "nga")
 """Printed labels handwriting gets glued to; "nga" is "ngày" whose "y" the handwriting swallowed."""
 
 
-def _crop(layer: np.ndarray, box: BBox) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+def crop_box(layer: np.ndarray, box: BBox) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     height, width = layer.shape
     x0, x1 = int(max(0.0, box.x0) * width), int(min(1.0, box.x1) * width)
     y0, y1 = int(max(0.0, box.y0) * height), int(min(1.0, box.y1) * height)
@@ -91,10 +91,14 @@ class CrnnDigits:
         return self.model.read(crop)
 
 
+def has_ink(crop: np.ndarray) -> bool:
+    return crop.size > 0 and crop.min() < 128
+
+
 def read_digits(reader: DigitReader, ink: np.ndarray, box: BBox, dpi: float) -> Word | None:
     """The digits written in `box` of the ink layer, as a word boxed by their ink, or None."""
-    crop, offset = _crop(ink, box)
-    if crop.size == 0 or crop.min() >= 128:
+    crop, offset = crop_box(ink, box)
+    if not has_ink(crop):
         return None
     crop, (x, y, width, height) = _tight(crop, offset)
     text, confidence = reader.read(crop, dpi)
@@ -229,14 +233,14 @@ def reread_names(engine: OcrEngine, words: list[Word], ink: np.ndarray, dpi: flo
             continue
         box = BBox.union([w.bbox for w in line])
         padded = BBox(x0=box.x0 - 0.02, y0=box.y0 - 0.4 * box.height, x1=box.x1 + 0.02, y1=box.y1 + 0.4 * box.height)
-        crop, offset = _crop(ink, padded)
+        crop, offset = crop_box(ink, padded)
         again = engine.read(crop, dpi, mode="line", offset=offset)
         if len(again) == len(line) and looks_like_person_name(" ".join(w.text for w in again)):
             kept = {id(w) for w in line}
             # One line by construction: give the words the line's height so they stay one line.
-            level = {"source": "reread"}
             result = [w for w in result if id(w) not in kept] + [
-                w.model_copy(update={**level, "bbox": w.bbox.model_copy(update={"y0": box.y0, "y1": box.y1})}) for w in again
+                w.model_copy(update={"source": "reread", "bbox": w.bbox.model_copy(update={"y0": box.y0, "y1": box.y1})})
+                for w in again
             ]
     return result
 
