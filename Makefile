@@ -3,7 +3,7 @@
 #   make setup   system packages + .venv (no-op when nothing changed)
 #   make run     setup, load sample documents, serve on http://127.0.0.1:8000
 #   make test    setup, ensure the test PostgreSQL, run pytest
-#   make bench   setup, run the benchmark
+#   make bench   setup, run the benchmarks, regenerate the README result tables
 #   make train   setup, run the DVC pipeline (dvc.yaml)
 #   make clean   remove .venv and build/test caches (keeps the data dir)
 
@@ -74,7 +74,9 @@ test: setup
 	exit $$rc
 
 bench: setup
-	$(BIN)/vanthu bench
+	OMP_THREAD_LIMIT=1 $(BIN)/vanthu bench
+	OMP_THREAD_LIMIT=1 $(BIN)/vanthu synth-bench
+	$(BIN)/python -m eval.readme_tables
 
 # dvc is not a project dependency yet; the stages call `vanthu`, so .venv/bin goes on PATH.
 train: setup

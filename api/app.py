@@ -15,7 +15,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from api.errors import ApiError
-from api.routes import documents, extract, health
+from api.exchange.links import link_entities_hook
+from api.routes import corrections, documents, exchange, extract, governance, health, models
+from api.routes import search as search_routes
+from api.search import index_on_commit
 from api.runtime import open_runtime, start_workers, stop_workers
 from api.settings import Settings, get_settings
 from inference.errors import InputError
@@ -32,7 +35,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=_lifespan(settings),
     )
-    for router in (extract.router, documents.router, health.router):
+    for router in (
+        extract.router, documents.router, health.router, corrections.router, models.router, governance.router,
+        exchange.router, search_routes.router,
+    ):
         app.include_router(router)
     _add_error_handlers(app)
     return app
@@ -43,6 +49,8 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await run_in_threadpool(open_runtime, settings)
         app.state.runtime = runtime
+        runtime.queue.completion_hooks.append(link_entities_hook(settings.exchange.units_path))
+        runtime.queue.completion_hooks.append(index_on_commit(runtime))
         app.state.extract_limiter = anyio.CapacityLimiter(settings.max_concurrent_extractions)
         workers = start_workers(runtime)
         try:

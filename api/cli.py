@@ -6,7 +6,6 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -18,11 +17,16 @@ from tqdm import tqdm
 
 from api.app import create_app
 from api.cli_eval import register as register_data_commands
+from api.cli_exchange import register as register_exchange_commands
+from api.cli_governance import register as register_governance_commands
+from api.cli_models import register as register_model_commands
+from api.cli_search import register as register_search_commands
+from api.cli_support import command_runtime
+from api.corrections import load_corrected_record
 from api.errors import ApiError
 from api.ingest import ingest_document
-from api.runtime import Runtime, open_runtime
 from api.settings import get_settings
-from api.store.documents import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, load_page, load_record
+from api.store.documents import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, load_page
 from inference.errors import InputError
 from inference.pipeline import extract_document
 from inference.schema import DocumentSummary, ExtractionResult
@@ -36,6 +40,10 @@ app = typer.Typer(
 documents_app = typer.Typer(no_args_is_help=True, help="Documents in the store.")
 app.add_typer(documents_app, name="documents")
 register_data_commands(app)
+register_exchange_commands(app)
+register_governance_commands(app)
+register_model_commands(app)
+register_search_commands(app)
 
 SUBJECT_PREVIEW_CHARS = 60
 
@@ -90,7 +98,7 @@ def add(paths: Annotated[list[Path], typer.Argument(help="Files, or directories 
     Prints `id  new|existing  path` per file; a running `vanthu serve` processes the jobs."""
     batch = Batch()
     files = _walk(paths, batch)
-    with _open_runtime() as runtime:
+    with command_runtime() as runtime:
         for path in _progress(files, "add"):
             ingested = batch.attempt(path, lambda: ingest_document(runtime, path.read_bytes(), path.name))
             if ingested is not None:
@@ -105,7 +113,7 @@ def list_documents(
     json_output: Annotated[bool, typer.Option("--json", help="Print the page as JSON")] = False,
 ) -> None:
     """Stored documents, newest first, without full text."""
-    with _open_runtime() as runtime:
+    with command_runtime() as runtime:
         page = Batch().attempt("documents", lambda: load_page(runtime.sessions, limit, cursor))
     if page is None:
         raise typer.Exit(1)
@@ -119,9 +127,9 @@ def list_documents(
 
 @documents_app.command("show")
 def show_document(document_id: str) -> None:
-    """One stored document as JSON, with its extraction result once done."""
-    with _open_runtime() as runtime:
-        record = Batch().attempt(document_id, lambda: load_record(runtime.sessions, document_id))
+    """One stored document as JSON, with its extraction result and corrected fields once done."""
+    with command_runtime() as runtime:
+        record = Batch().attempt(document_id, lambda: load_corrected_record(runtime.sessions, document_id))
     if record is None:
         raise typer.Exit(1)
     typer.echo(record.model_dump_json(indent=2))
@@ -175,15 +183,6 @@ def _walk(paths: list[Path], batch: Batch) -> list[Path]:
 
 def _is_hidden(relative: Path) -> bool:
     return any(part.startswith(".") for part in relative.parts)
-
-
-@contextmanager
-def _open_runtime() -> Iterator[Runtime]:
-    runtime = open_runtime(get_settings())
-    try:
-        yield runtime
-    finally:
-        runtime.close()
 
 
 def _results_table(results: list[ExtractionResult]) -> Table:

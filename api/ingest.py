@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from api.exchange.changes import record_change
 from api.runtime import Runtime
 from api.store.blobs import sha256_hex
 from api.store.documents import find_by_sha256, to_record
@@ -65,6 +66,7 @@ def _insert_document(runtime: Runtime, sha256: str, size: int, filename: str, me
         )
         session.add(row)
         session.flush()
+        record_change(session, "document", row.id, "create", ["status"])
         runtime.queue.enqueue(session, row.id)
         return to_record(row)
 

@@ -16,7 +16,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,12 +24,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.governance import assess_extraction, record_extraction
+from api.exchange.changes import record_change
+from api.exchange.links import CompletionHook
 from api.store.blobs import BlobStore
-from api.store.models import DocumentRow, JobRow, JobStatus, utc_now
+from api.store.models import DocumentPagesRow, DocumentRow, JobRow, JobStatus, utc_now
 from inference.errors import InputError
 from inference.options import PipelineOptions
-from inference.pipeline import extract_document
-from inference.schema import DocumentStatus, ExtractionResult
+from inference.pipeline import extract_document_pages
+from inference.schema import DocumentStatus, ExtractionResult, Page
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +86,8 @@ class JobQueue:
         self._max_attempts = max_attempts
         self._stale_after = stale_after
         self._wakeup = threading.Event()
+        self.completion_hooks: list[CompletionHook] = []
+        """Called in the transaction that stores a finished extraction (entity links, ...)."""
 
     def enqueue(self, session: Session, document_id: str) -> JobRow:
         """Add an extraction job in the caller's transaction; call `notify()` once it is committed."""
@@ -130,7 +135,8 @@ class JobQueue:
         with self._sessions.begin() as session:
             return _update_own_job(session, job_id, worker_id, heartbeat_at=utc_now())
 
-    def complete(self, job: ClaimedJob, worker_id: str, result: ExtractionResult) -> bool:
+    def complete(self, job: ClaimedJob, worker_id: str, result: ExtractionResult, pages: list[Page]) -> bool:
+        assessment = assess_extraction(self._sessions, result)  # governance, before the store is locked
         with self._sessions.begin() as session:
             if not _finish_own_job(session, job.id, worker_id, JobStatus.DONE, error=None):
                 return False
@@ -140,6 +146,11 @@ class JobQueue:
             document.pages = result.pages
             document.fields = result.fields.model_dump(mode="json")
             document.result = result.model_dump(mode="json")
+            session.merge(DocumentPagesRow(document_id=document.id, pages=[p.model_dump(mode="json") for p in pages]))
+            record_change(session, "document", document.id, "update", ["status", "fields"])
+            for hook in self.completion_hooks:
+                hook(session, document, pages, result)
+            record_extraction(self._sessions, session, document.id, assessment)  # governance, after commit
             return True
 
     def fail(self, job: ClaimedJob, worker_id: str, reason: str) -> bool:
@@ -147,6 +158,7 @@ class JobQueue:
             if not _finish_own_job(session, job.id, worker_id, JobStatus.FAILED, error=reason):
                 return False
             _set_document_status(session, job.document_id, DocumentStatus.FAILED, error=reason)
+            record_change(session, "document", job.document_id, "update", ["status"])
             return True
 
     def recover_abandoned(self) -> int:
@@ -218,7 +230,7 @@ class JobWorker:
         self,
         queue: JobQueue,
         blobs: BlobStore,
-        options: PipelineOptions,
+        options: Callable[[], PipelineOptions],
         *,
         index: int,
         poll_seconds: float,
@@ -263,14 +275,15 @@ class JobWorker:
 
     def _process(self, job: ClaimedJob) -> None:
         try:
-            result = extract_document(self._blobs.read(job.sha256), job.filename, self._options)
+            # Resolved for each job, so a newly promoted model is used without a restart.
+            pages, result = extract_document_pages(self._blobs.read(job.sha256), job.filename, self._options())
         except InputError as error:
             self._queue.fail(job, self.worker_id, error.reason)
         except Exception:
             logger.exception("job %s (document %s): extraction failed", job.id, job.document_id)
             self._queue.fail(job, self.worker_id, UNEXPECTED_FAILURE)
         else:
-            self._queue.complete(job, self.worker_id, result)
+            self._queue.complete(job, self.worker_id, result, pages)
 
 
 @contextmanager

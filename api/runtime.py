@@ -9,9 +9,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.jobs import JobQueue, JobWorker
+from api.models_registry import ModelRegistry
 from api.settings import Settings
 from api.store.blobs import BlobStore
 from api.store.db import create_db_engine, create_session_factory, upgrade_schema
+from inference.options import PipelineOptions
 
 HEARTBEATS_PER_STALE_PERIOD = 4
 WORKER_STOP_TIMEOUT_SECONDS = 30.0
@@ -24,6 +26,12 @@ class Runtime:
     sessions: sessionmaker[Session]
     blobs: BlobStore
     queue: JobQueue
+    models: ModelRegistry
+
+    def pipeline_options(self) -> PipelineOptions:
+        """The configured options with the active model versions of the registry (explicit settings win)."""
+        options = self.settings.pipeline
+        return options.model_copy(update={"model_dirs": self.models.active_model_dirs() | options.model_dirs})
 
     def close(self) -> None:
         self.engine.dispose()
@@ -40,7 +48,8 @@ def open_runtime(settings: Settings) -> Runtime:
         max_attempts=settings.job_max_attempts,
         stale_after=timedelta(seconds=settings.job_stale_seconds),
     )
-    return Runtime(settings, engine, sessions, BlobStore(settings.blobs_dir), queue)
+    models = ModelRegistry.for_settings(settings, sessions)
+    return Runtime(settings, engine, sessions, BlobStore(settings.blobs_dir), queue, models)
 
 
 def start_workers(runtime: Runtime) -> list[JobWorker]:
@@ -49,7 +58,7 @@ def start_workers(runtime: Runtime) -> list[JobWorker]:
         JobWorker(
             runtime.queue,
             runtime.blobs,
-            settings.pipeline,
+            runtime.pipeline_options,
             index=index,
             poll_seconds=settings.job_poll_seconds,
             heartbeat_seconds=settings.job_stale_seconds / HEARTBEATS_PER_STALE_PERIOD,

@@ -8,13 +8,29 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from inference.options import PipelineOptions
+from inference.governance.qc import QcThresholds
+from inference.search.engine import SearchOptions
 
 DATABASE_FILENAME = "vanthu.db"
 BLOBS_DIRNAME = "blobs"
+
+
+class GovernanceSettings(BaseModel):
+    units_dir: Path | None = None
+    """Folder of the old -> new unit tables (`*successors*.csv`); unset: ../shared/data/units when present.
+    A table imported with `vanthu units import` takes precedence."""
+    qc: QcThresholds = Field(default_factory=QcThresholds)
+
+
+class ExchangeSettings(BaseModel):
+    units_path: Path | None = None
+    """CSV of administrative units (`code`, `name`) whose names are linked in documents; unset: no unit links."""
+    registers_dir: Path | None = None
+    """Folder of the file-based national-register connector (`<register>/<key>.json`); unset: links unchecked."""
 
 
 class Settings(BaseSettings):
@@ -27,6 +43,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     pipeline: PipelineOptions = Field(default_factory=PipelineOptions)
+    governance: GovernanceSettings = Field(default_factory=GovernanceSettings)
+    exchange: ExchangeSettings = Field(default_factory=ExchangeSettings)
+    search: SearchOptions = Field(default_factory=SearchOptions)
+    """Search indexes live in `<data_dir>/search`; e.g. `VANTHU_SEARCH__EMBEDDER_PATH=/models/my-bi-encoder`."""
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
     max_concurrent_extractions: int = Field(default=2, ge=1)
     """Synchronous `POST /v1/extract` calls running the pipeline at once; further ones wait."""

@@ -51,7 +51,8 @@ def score_document(doc: LabelledDocument, predicted: dict[str, object], seconds:
         file=doc.file,
         seconds=round(seconds, 2),
         exact={f: exact(f, predicted.get(f), truth[f]) for f in EXACT_FIELDS},
-        subject_cer=round(cer(canonical("subject", predicted.get("subject")), canonical("subject", truth["subject"])), 4),
+        subject_cer=round(cer(canonical("subject", predicted.get("subject")),
+                              canonical("subject", truth["subject"])), 4),
         predicted={k: predicted.get(k) for k in truth},
         truth=truth,
     )
@@ -81,21 +82,19 @@ def evaluate(dataset_dir: Path, options: PipelineOptions | None = None) -> Extra
     )
 
 
-def markdown(report: ExtractionReport, previous: ExtractionReport | None) -> str:
+def markdown(report: ExtractionReport) -> str:
     lines = [
         f"# Extraction on `{Path(report.dataset).name}` ({report.documents} documents, {report.seconds} s)",
         "",
         f"Created {report.created}. Exact match after the scoring conventions of `eval/metrics.py`.",
         "",
-        "| field | exact | bar | previous |",
-        "|---|---|---|---|",
+        "| field | exact | bar |",
+        "|---|---|---|",
     ]
     for field, value in report.field_accuracy.items():
         bar = ACCEPTANCE.get(field)
-        before = previous.field_accuracy.get(field) if previous else None
-        lines.append(f"| {field} | {value:.3f} | {'≥ %.2f' % bar if bar else ''} | {'' if before is None else f'{before:.3f}'} |")
-    before = f"{previous.subject_cer:.3f}" if previous else ""
-    lines += [f"| subject (mean CER) | {report.subject_cer:.3f} | ≤ {SUBJECT_CER_BAR} | {before} |", "", "## Misses", ""]
+        lines.append(f"| {field} | {value:.3f} | {'≥ %.2f' % bar if bar else ''} |")
+    lines += [f"| subject (mean CER) | {report.subject_cer:.3f} | ≤ {SUBJECT_CER_BAR} |", "", "## Misses", ""]
     for score in report.scores:
         misses = [f for f, ok in score.exact.items() if not ok]
         if score.subject_cer > SUBJECT_CER_BAR:
@@ -106,7 +105,5 @@ def markdown(report: ExtractionReport, previous: ExtractionReport | None) -> str
 
 
 def write_report(report: ExtractionReport, out_dir: Path, name: str) -> Path:
-    """Writes JSON and markdown; the markdown shows the change from the report it replaces."""
-    json_path = out_dir / f"{name}.json"
-    previous = ExtractionReport.model_validate_json(json_path.read_text()) if json_path.exists() else None
-    return reports.write(report, markdown(report, previous), name, out_dir)
+    """Writes JSON, markdown and plot; the markdown ends with the change from the report it replaces."""
+    return reports.write(report, markdown(report), name, out_dir)

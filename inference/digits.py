@@ -1,10 +1,10 @@
 """Read a handwritten number (the "Số:    /" and "ngày    tháng" gaps) from a grey crop.
 
 The model is a small CRNN trained here on synthetic handwriting (training/digits, model card in
-models/artifacts/digits/v1/README.md) and exported to ONNX; this module needs only numpy, OpenCV
+models/artifacts/digits/v2/README.md) and exported to ONNX; this module needs only numpy, OpenCV
 and onnxruntime.
 
-    reader = DigitReader()                    # models/artifacts/digits/v1/model.onnx
+    reader = DigitReader()                    # models/artifacts/digits/v2/model.onnx
     text, confidence = reader.read(crop)      # crop: uint8 (H, W) grey, dark ink on white
     results = reader.read_many(crops)         # [(text, confidence), ...], batched
 
@@ -14,6 +14,8 @@ the CTC greedy path (product over time steps of the best class probability), in 
 """
 
 from __future__ import annotations
+
+import json
 
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +27,7 @@ HEIGHT = 32
 WIDTH = 128
 ALPHABET = "0123456789"
 BLANK = 0  # CTC class 0 is the blank; digit d is class d + 1
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "artifacts" / "digits" / "v1" / "model.onnx"
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "artifacts" / "digits" / "v2" / "model.onnx"
 _MIN_CONTRAST = 32.0
 
 
@@ -129,13 +131,16 @@ class DigitReader:
         if not path.is_file():
             raise FileNotFoundError(
                 f"digit model not found: {path}. Train and export it with "
-                "`python -m training.digits.train --out models/artifacts/digits/v1`."
+                "`dvc repro digits-v2` (dvc.yaml)."
             )
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.path = path
+        card = path.parent / "card.json"
+        self.window_crops = card.is_file() and json.loads(card.read_text("utf-8"))["model"]["input"].get("crop") == "window"
+        """Trained on whole windows (label + handwriting + follower), see inference.reread."""
         self.batch_size = batch_size
         self.session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
         self._input = self.session.get_inputs()[0].name

@@ -19,10 +19,14 @@ class PipelineOptions(BaseModel):
     ocr_dpi: int = 300
     """Scanned pages are resampled to this resolution before OCR."""
     field_extractor: str = "rules"
+    """"rules" (Decree 30 / HD 36 layout rules) or "layoutlm" (the trained tagger, models/artifacts/kie)."""
     workers: int = 2
     """Processes used to OCR the pages of one file."""
     min_text_layer_chars: int = 40
     """A born-digital page with fewer real characters than this is OCRed instead."""
+    model_dirs: dict[str, str] = Field(default_factory=dict)
+    """Artifact directory by model name ("digits", "syllables", ...); a name not given uses the committed
+    default under models/artifacts. The service fills it from its model registry for each job."""
     restore_diacritics: bool = True
     """Restore Vietnamese marks OCR lost or swapped ("xuât" -> "xuất") with the syllable model
     (inference.diacritics, models/artifacts/syllables/v1). OCR words only; text layers are never touched."""

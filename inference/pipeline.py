@@ -18,6 +18,7 @@ from functools import cache
 import numpy as np
 
 from inference.diacritics import DiacriticRestorer
+from inference.governance.images import with_rendered_hashes
 from inference.io import SourceDocument, SourcePage, inspect_document, render_page
 from inference.kie import FIELD_EXTRACTORS, Extraction
 from inference.layout import assign_lines
@@ -36,6 +37,7 @@ from inference.reread import (
 )
 from inference.schema import BBox, DocumentQuality, ExtractionResult, Page, PageKind, PageQuality, Word
 
+DIGIT_MODEL_FILE = "model.onnx"
 LANDSCAPE_RATIO = 1.15
 LOW_CONFIDENCE = 0.7
 """Mean word confidence below which orientation is checked: upright print reads at ~0.9, upside-down
@@ -55,6 +57,10 @@ class PageTask:
     boxes: tuple[BBox, ...] = ()
     """For a born-digital page: the appearance-only annotations to OCR."""
     restore_diacritics: bool = True  # diacritics stage (inference.diacritics)
+    digit_model: str | None = None
+    syllable_model: str | None = None
+    """Artifacts resolved by the caller (None = the committed defaults); part of the task, so the pool's
+    workers load a newly promoted model on the next page they read."""
 
 
 @cache
@@ -63,13 +69,14 @@ def _engine(name: str, language: str) -> OcrEngine:
 
 
 @cache
-def _digit_reader(name: str) -> DigitReader:
-    return DIGIT_READERS.create(name)
+def _digit_reader(name: str, model: str | None) -> DigitReader:
+    # Only the trained reader has an artifact; Tesseract's models come from tessdata.
+    return DIGIT_READERS.create(name, model_path=model) if model and name == "crnn" else DIGIT_READERS.create(name)
 
 
 @cache
-def _restorer() -> DiacriticRestorer:  # diacritics stage: the syllable model, loaded once per worker
-    return DiacriticRestorer()
+def _restorer(model: str | None) -> DiacriticRestorer:  # diacritics stage: the syllable model, loaded once per worker
+    return DiacriticRestorer(model)
 
 
 def _upright(engine: OcrEngine, rgb: np.ndarray, dpi: int) -> tuple[np.ndarray, int]:
@@ -98,9 +105,10 @@ def read_scanned_page(task: PageTask) -> Page:
             words = engine.read(prepared.print_layer, task.dpi)
     stamps: list[Word] = []
     if words:
-        words = _restorer().restore(words) if task.restore_diacritics else words  # diacritics stage
+        words = _restorer(task.syllable_model).restore(words) if task.restore_diacritics else words  # diacritics stage
         ink = np.minimum(prepared.print_layer, prepared.blue_layer)
-        words = reread_gaps(_digit_reader(task.digit_reader), words, ink, task.dpi)
+        handwriting = prepared.blue_layer if prepared.quality.blue_ink else None
+        words = reread_gaps(_digit_reader(task.digit_reader, task.digit_model), words, ink, task.dpi, handwriting)
         words = reread_names(engine, words, prepared.print_layer, task.dpi)
         stamps = stamp_words(engine, prepared.red_layer, task.dpi) if task.index == 0 else []
     quality = prepared.quality.model_copy(update={"mean_word_confidence": round(_mean_confidence(words), 3) if words else None})
@@ -127,7 +135,7 @@ def read_appearances(task: PageTask) -> list[Word]:
             continue
         found = engine.read(crop, task.dpi, mode="sparse", offset=offset)
         if len(found) == 1 and len(found[0].text) <= 4:
-            found = [read_digits(_digit_reader(task.digit_reader), added, box, task.dpi) or found[0]]
+            found = [read_digits(_digit_reader(task.digit_reader, task.digit_model), added, box, task.dpi) or found[0]]
         words += [w.model_copy(update={"source": "form_field"}) for w in found]
     return words
 
@@ -171,12 +179,19 @@ def _pool(workers: int) -> Executor:
     return pool
 
 
+def _artifact(options: PipelineOptions, model: str, filename: str) -> str | None:
+    directory = options.model_dirs.get(model)
+    return os.path.join(directory, filename) if directory else None
+
+
 def read_pages(data: bytes, source: SourceDocument, options: PipelineOptions) -> list[Page]:
     def task(page: SourcePage) -> PageTask:
         return PageTask(
             data, source.media_type, page.index, options.ocr_dpi, options.limits, options.ocr_engine,
             options.ocr_language, options.digit_reader, tuple(page.appearance_boxes),
             restore_diacritics=options.restore_diacritics,  # diacritics stage
+            digit_model=_artifact(options, "digits", DIGIT_MODEL_FILE),
+            syllable_model=options.model_dirs.get("syllables"),
         )
 
     pool = _pool(options.workers)
@@ -212,6 +227,7 @@ def extract_pages(data: bytes, source: SourceDocument, options: PipelineOptions)
     pages = read_pages(data, source, options)
     source_dpi = {p.index: p.source_dpi for p in source.pages}
     pages = [p.model_copy(update={"quality": p.quality.model_copy(update={"dpi": source_dpi[p.index]})}) for p in pages]
+    pages = [with_rendered_hashes(p, data, source.media_type, options.limits) for p in pages]  # governance dedup
     extraction = FIELD_EXTRACTORS.create(options.field_extractor).extract(pages)
     text = "\f".join(p.text for p in pages)
     result = ExtractionResult(
@@ -230,6 +246,13 @@ def extract_pages(data: bytes, source: SourceDocument, options: PipelineOptions)
 
 def extract_document(data: bytes, filename: str, options: PipelineOptions | None = None) -> ExtractionResult:
     """The extraction contract for one file. Raises `inference.errors.InputError` for bad input."""
+    return extract_document_pages(data, filename, options)[1]
+
+
+def extract_document_pages(
+    data: bytes, filename: str, options: PipelineOptions | None = None
+) -> tuple[list[Page], ExtractionResult]:
+    """`extract_document`, with the pages (words and boxes) it read."""
     options = options or PipelineOptions()
     source = inspect_document(data, filename, options.limits, options.min_text_layer_chars)
-    return extract_pages(data, source, options)[1]
+    return extract_pages(data, source, options)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from inference.governance.images import edge_ink, page_hashes, sharpness
 from inference.schema import PageQuality
 
 RED_MIN_PIXELS = 0.0015
@@ -112,6 +113,7 @@ def prepare_page(rgb: np.ndarray, dpi: float, rotation: int = 0) -> PreparedPage
     coverage = float(ink[margin].mean())
     blank = coverage < BLANK_INK_COVERAGE and blue.mean() < BLUE_MIN_PIXELS
     skew = 0.0 if blank else estimate_skew(ink)
+    signals = {"sharpness": sharpness(print_layer, ink), "edge_ink": edge_ink(ink, dpi)}  # governance QC
     if abs(skew) >= 0.3:
         print_layer, red_layer, blue_layer = (rotate(layer, skew) for layer in (print_layer, red_layer, blue_layer))
     quality = PageQuality(
@@ -122,5 +124,7 @@ def prepare_page(rgb: np.ndarray, dpi: float, rotation: int = 0) -> PreparedPage
         ink_coverage=round(coverage, 5),
         red_seal=bool(red.mean() > RED_MIN_PIXELS),
         blue_ink=bool(blue.mean() > BLUE_MIN_PIXELS),
+        **signals,
+        **page_hashes(print_layer),
     )
     return PreparedPage(print_layer=print_layer, red_layer=red_layer, blue_layer=blue_layer, quality=quality)

@@ -10,7 +10,8 @@ read from the red layer. The words found replace whatever the page pass left in 
 from __future__ import annotations
 
 import re
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
 import cv2
 import numpy as np
@@ -41,6 +42,13 @@ def crop_box(layer: np.ndarray, box: BBox) -> tuple[np.ndarray, tuple[int, int, 
 
 
 BORDER = 12
+FOLLOWER_CHARS = 5
+"""How much of the word after a blank a window takes: all of "tháng" or "năm", the start of a symbol."""
+SURE_READING = 0.5
+"""Digit-reader confidence above which its reading overrules digits the page pass read (the CRNN's
+path probability: below it, most of its errors; above it, few)."""
+MIN_STROKE_HEIGHT = 0.12
+"""Of a gap window's height (about twice the line's): a handwritten digit is taller than this."""
 
 
 def _tight(crop: np.ndarray, offset: tuple[int, int, int, int], border: int = BORDER) -> tuple[np.ndarray, tuple[int, int, int, int]]:
@@ -53,6 +61,10 @@ def _tight(crop: np.ndarray, offset: tuple[int, int, int, int], border: int = BO
 
 
 class DigitReader(Protocol):
+    window_crops: bool
+    """True: reads the whole window (printed label, handwriting, follower), as it was trained to;
+    False: reads only the blank between the label and the follower."""
+
     def read(self, crop: np.ndarray, dpi: float) -> tuple[str, float]:
         """The digits in a grey crop (dark ink on white) and a confidence in [0, 1]; "" when none."""
         ...
@@ -65,6 +77,8 @@ DIGIT_READERS: Registry[DigitReader] = Registry("digit reader")
 class TesseractDigits:
     """The baseline: Tesseract restricted to digits, as a text line, then as a single word. Its `eng`
     model reads lone digits better than `vie`."""
+
+    window_crops = False
 
     def __init__(self, language: str = "eng"):
         self.engine = OCR_ENGINES.create("tesseract", language=language)
@@ -82,10 +96,11 @@ class TesseractDigits:
 class CrnnDigits:
     """The CRNN trained here on synthetic handwriting (models/artifacts/digits), run by onnxruntime."""
 
-    def __init__(self) -> None:
+    def __init__(self, model_path: str | None = None) -> None:
         from inference.digits import DigitReader as OnnxDigitReader
 
-        self.model = OnnxDigitReader()
+        self.model = OnnxDigitReader(model_path)
+        self.window_crops = self.model.window_crops
 
     def read(self, crop: np.ndarray, dpi: float) -> tuple[str, float]:
         return self.model.read(crop)
@@ -114,12 +129,37 @@ def _char_width(line: list[Word]) -> float:
     return widths[len(widths) // 2] if widths else 0.01
 
 
-def _gap(before: Word, after: Word, char_width: float) -> BBox:
-    """The space between two printed words. A label box that swallowed handwriting beside it
+GapKind = Literal["number", "day", "month"]
+_VALID = {"number": range(1, 100_000), "day": range(1, 32), "month": range(1, 13)}
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A blank of the header filled by hand: after "Số:", after "ngày", after "tháng"."""
+
+    box: BBox
+    """The space between the printed label and the printed word after it."""
+    window: BBox
+    """From the label to the follower's end (at most a few letters of a long symbol): handwriting
+    often runs over the print beside the blank ("Số:15" touching the colon, "574/UBND" touching the
+    slash), and OCR boxes of the print swallow it."""
+    words: list[Word]
+    """What the page pass read in the blank."""
+    kind: GapKind = "number"
+
+
+def _gap(before: Word, after: Word, char_width: float, words: list[Word], kind: GapKind = "number") -> Gap:
+    """The blank between two printed words. A label box that swallowed handwriting beside it
     ("ngày06" read as "ngày") is cut back to the width its own letters need."""
     height = max(before.bbox.height, after.bbox.height)
+    y0, y1 = before.bbox.y0 - 0.6 * height, before.bbox.y1 + 0.6 * height
     label_end = min(before.bbox.x1, before.bbox.x0 + 1.25 * len(before.text) * char_width)
-    return BBox(x0=label_end, y0=before.bbox.y0 - 0.6 * height, x1=after.bbox.x0 - 0.2 * char_width, y1=before.bbox.y1 + 0.6 * height)
+    return Gap(
+        box=BBox(x0=label_end, y0=y0, x1=after.bbox.x0 - 0.2 * char_width, y1=y1),
+        window=BBox(x0=before.bbox.x0, y0=y0, x1=min(after.bbox.x1, after.bbox.x0 + FOLLOWER_CHARS * char_width), y1=y1),
+        words=words,
+        kind=kind,
+    )
 
 
 def _sub_word(word: Word, start: int, end: int) -> Word:
@@ -151,7 +191,7 @@ def split_glued(word: Word) -> list[Word]:
     return [_sub_word(word, a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
 
 
-def number_gaps(line: list[Word]) -> list[tuple[BBox, list[Word]]]:
+def number_gaps(line: list[Word]) -> list[Gap]:
     """The gap after "Số:" and before the symbol ("/TTr-UBND"), with the words the page pass put there."""
     left = [w for w in line if w.bbox.x1 < 0.6]
     for i, word in enumerate(left):
@@ -159,25 +199,25 @@ def number_gaps(line: list[Word]) -> list[tuple[BBox, list[Word]]]:
             continue
         for j in range(i + 1, len(left)):
             if left[j].text.startswith(("/", "-")) and len(left[j].text) > 2:
-                return [(_gap(word, left[j], _char_width(line)), left[i + 1 : j])]
+                return [_gap(word, left[j], _char_width(line), left[i + 1 : j])]
             if "/" in left[j].text:
                 return []
     return []
 
 
-def date_gaps(line: list[Word]) -> list[tuple[BBox, list[Word]]]:
+def date_gaps(line: list[Word]) -> list[Gap]:
     """The gaps after "ngày" and after "tháng" in the date line, with the words the page pass put there."""
     folded = [re.sub(r"[^a-z0-9]", "", fold(w.text)) for w in line]
     if "nam" not in folded or "thang" not in folded or not {"ngay", "nga"} & set(folded):
         return []  # "6 tháng đầu năm 2013" in a subject is no date line
     gaps = []
-    for label, follower in (("ngay", "thang"), ("thang", "nam")):
+    for label, follower, kind in (("ngay", "thang", "day"), ("thang", "nam", "month")):
         starts = [i for i, f in enumerate(folded) if f == label or (label == "ngay" and f == "nga")]
         ends = [i for i, f in enumerate(folded) if f == follower]
         if not starts or not ends or ends[-1] <= starts[0]:
             continue
         i, j = starts[0], next(e for e in ends if e > starts[0])
-        gaps.append((_gap(line[i], line[j], _char_width(line)), line[i + 1 : j]))
+        gaps.append(_gap(line[i], line[j], _char_width(line), line[i + 1 : j], kind))
     return gaps
 
 
@@ -245,18 +285,73 @@ def reread_names(engine: OcrEngine, words: list[Word], ink: np.ndarray, dpi: flo
     return result
 
 
-def reread_gaps(digit_reader: DigitReader, words: list[Word], ink: np.ndarray, dpi: float) -> list[Word]:
-    """The page's words with the handwritten number and day gaps of the header read again."""
+def handwriting_box(handwriting: np.ndarray, window: BBox) -> BBox | None:
+    """The box around the handwritten strokes in `window` of the handwriting layer (blue ink, the
+    print removed), None when there are none. Specks and the coloured fringes of print are too short
+    to count as a stroke."""
+    crop, (x, y, width, height) = crop_box(handwriting, window)
+    if not has_ink(crop):
+        return None
+    count, _, stats, _ = cv2.connectedComponentsWithStats((crop < 128).astype(np.uint8), connectivity=8)
+    strokes = [stats[i] for i in range(1, count) if stats[i, cv2.CC_STAT_HEIGHT] >= MIN_STROKE_HEIGHT * crop.shape[0]]
+    if not strokes:
+        return None
+    x0 = min(s[cv2.CC_STAT_LEFT] for s in strokes)
+    y0 = min(s[cv2.CC_STAT_TOP] for s in strokes)
+    x1 = max(s[cv2.CC_STAT_LEFT] + s[cv2.CC_STAT_WIDTH] for s in strokes)
+    y1 = max(s[cv2.CC_STAT_TOP] + s[cv2.CC_STAT_HEIGHT] for s in strokes)
+    return BBox(x0=(x + x0 - 1) / width, y0=(y + y0 - 1) / height, x1=(x + x1 + 1) / width, y1=(y + y1 + 1) / height)
+
+
+def _reread_gap(digit_reader: DigitReader, gap: Gap, ink: np.ndarray, handwriting: np.ndarray | None, dpi: float) -> Word | None:
+    """Handwriting found in the blue layer is read from there, whatever the page pass made of it (it
+    reads "11" as "44"). Otherwise a gap reader reads the blank alone, unless the page pass already
+    read clean digits there; a window reader reads both the window and the blank and `_choose`s."""
+    written = handwriting_box(handwriting, gap.window) if handwriting is not None else None
+    word = read_digits(digit_reader, handwriting, written, dpi) if written is not None else None
+    printed = next((w.text for w in gap.words if _DIGITS_ONLY.match(w.text)), None)
+    if word is not None or (not digit_reader.window_crops and printed):
+        return word
+    if not digit_reader.window_crops:
+        return read_digits(digit_reader, ink, gap.box, dpi)
+    window = read_digits(digit_reader, ink, gap.window, dpi)
+    readings = [w for w in (window and window.model_copy(update={"bbox": gap.box}), read_digits(digit_reader, ink, gap.box, dpi)) if w]
+    valid = [_without_padding(w) if gap.kind != "number" else w for w in readings if int(w.text) in _VALID[gap.kind]]
+    return _choose(valid, printed)
+
+
+def _without_padding(word: Word) -> Word:
+    """"001" -> "01": a day or month has two digits at most; the extra zero is a letter of the label."""
+    return word.model_copy(update={"text": f"{int(word.text):02d}"}) if len(word.text) > 2 else word
+
+
+def _choose(readings: list[Word], printed: str | None) -> Word | None:
+    """One of the (valid) readings of the window and of the blank, or None to keep the page pass:
+    - when one reading contains the other, the longer: the other crop cut digits off (the blank
+      misses digits that touch the print; "5" of "15"), or both crops agree;
+    - else the one the page pass agrees with;
+    - else the most confident, when it is sure enough or the page pass read no digits."""
+    if len(readings) == 2 and (readings[0].text in readings[1].text or readings[1].text in readings[0].text):
+        return max(readings, key=lambda w: (len(w.text), w.confidence))
+    agreed = next((w for w in readings if w.text == printed), None)
+    best = max(readings, key=lambda w: w.confidence, default=None)
+    if agreed is not None or best is None:
+        return agreed
+    return best if best.confidence >= SURE_READING or printed is None else None
+
+
+def reread_gaps(digit_reader: DigitReader, words: list[Word], ink: np.ndarray, dpi: float,
+                handwriting: np.ndarray | None = None) -> list[Word]:
+    """The page's words with the handwritten number and day gaps of the header read again; `ink` is
+    print and handwriting together, `handwriting` the blue ink alone when the page has colour."""
     header = [part for w in words if w.bbox.y0 < HEADER_BOTTOM for part in split_glued(w)]
     words = header + [w for w in words if w.bbox.y0 >= HEADER_BOTTOM]
     replaced: set[int] = set()
     found: list[Word] = []
     for line in group_lines(header):
-        for box, garbage in number_gaps(line) + date_gaps(line):
-            if any(_DIGITS_ONLY.match(w.text) for w in garbage):
-                continue  # the page pass read clean digits there; a lone re-read is not more reliable
-            word = read_digits(digit_reader, ink, box, dpi)
+        for gap in number_gaps(line) + date_gaps(line):
+            word = _reread_gap(digit_reader, gap, ink, handwriting, dpi)
             if word is not None:
                 found.append(word)
-                replaced.update(id(w) for w in garbage)
+                replaced.update(id(w) for w in gap.words)
     return [w for w in words if id(w) not in replaced] + found

@@ -75,6 +75,13 @@ class PageQuality(BaseModel):
     red_seal: bool = False
     blue_ink: bool = False
     mean_word_confidence: float | None = None
+    sharpness: float | None = None
+    """Variance of the Laplacian of the prepared page (blur check); None for born-digital pages."""
+    edge_ink: float | None = None
+    """Share of the page border band covered by ink: text cut off by a cropped margin touches the edge."""
+    dhash: str | None = None
+    phash: str | None = None
+    """Perceptual hashes of the page image (hex, 256 bits), for duplicate detection across scans."""
 
 
 class Page(BaseModel):
@@ -194,6 +201,8 @@ class DocumentRecord(BaseModel):
     created_at: datetime
     updated_at: datetime
     result: ExtractionResult | None = None
+    external_id: str | None = None
+    """For a record imported without OCR (`vanthu import`): its id in the system it came from."""
 
 
 class DocumentSummary(BaseModel):
@@ -206,3 +215,112 @@ class DocumentSummary(BaseModel):
     pages: int | None = None
     fields: Fields | None = None
     created_at: datetime
+
+
+# --- governance: quality flags, classification, retention, duplicates -----------------------------
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class QualityFlag(BaseModel):
+    """One quality-control finding on a page, a field or the whole document."""
+
+    code: str
+    """Stable: blank_page, blurred, skewed, low_dpi, cropped_margin, low_ocr_confidence, page_gap,
+    missing_field, illegible_field."""
+    severity: Severity
+    message: str
+    page: int | None = None
+    """0-based page index, when the finding is about one page."""
+    field: str | None = None
+
+
+class Level(StrEnum):
+    CENTRAL = "central"
+    CITY = "city"
+    """Province level: a tỉnh or a centrally-run thành phố (Hà Nội)."""
+    DISTRICT = "district"
+    COMMUNE = "commune"
+
+
+class Successor(BaseModel):
+    code: str
+    name: str
+    share: str = "full"
+    """"full", "partial" or "remainder" (NQ 1656 wording) or "functions" for an abolished district."""
+
+
+class Classification(BaseModel):
+    block: Block | None = None
+    type_name: str | None = None
+    level: Level | None = None
+    unit: str | None = None
+    """The administrative unit named in the issuer ("Quận Ba Đình"), as printed."""
+    successors: list[Successor] = Field(default_factory=list)
+    """Units that took over an issuer abolished or merged on 1 July 2025; empty when unchanged or unknown."""
+    warnings: list[str] = Field(default_factory=list)
+
+
+class RetentionProposal(BaseModel):
+    period: str
+    """"permanent", "until_expiry" or a number of years ("70", "20", ...)."""
+    rule_id: str | None = None
+    citation: str
+    reason: str
+
+
+class DuplicateReason(StrEnum):
+    """Why two files are one văn bản, strongest evidence first."""
+
+    COPY_OF = "copy_of"
+    EXACT_FILE = "exact_file"
+    SAME_PAGES = "same_pages"
+    SAME_TEXT = "same_text"
+    SAME_METADATA = "same_metadata"
+
+
+class DuplicateGroup(BaseModel):
+    """Files (or stored documents) that are one văn bản; `original` is the authoritative member."""
+
+    members: list[str]
+    reason: DuplicateReason
+    reasons: list[DuplicateReason] = Field(default_factory=list)
+    """Every reason that linked two members, strongest first."""
+    original: str | None = None
+    copies: list[str] = Field(default_factory=list)
+    """Members that are certified copies (SAO Y, TRÍCH SAO, SAO LỤC) of the original."""
+
+
+class EntityKind(StrEnum):
+    """What an entity link points at in a national register."""
+
+    CITIZEN_ID = "citizen_id"
+    """Số định danh cá nhân / CCCD (population register)."""
+    TAX_CODE = "tax_code"
+    """Mã số thuế / mã số doanh nghiệp (enterprise register)."""
+    LAND_PARCEL = "land_parcel"
+    """Tờ bản đồ + thửa đất (land register)."""
+    ADMIN_UNIT = "admin_unit"
+    OFFICIAL = "official"
+    """A signer, or a name after an official title (officials register)."""
+    PERSON = "person"
+    """A private person's name (after ông/bà): personal data."""
+
+
+class EntityLink(BaseModel):
+    """An identifier or name read in a document, typed for a connector to a national register."""
+
+    kind: EntityKind
+    value: str
+    """As read."""
+    normalized: str
+    """The register's key: digits only, "<tờ>/<thửa>", a unit code, a name in canonical case."""
+    page: int
+    bbox: BBox
+    confidence: float
+    attributes: dict[str, str] = Field(default_factory=dict)
+    """What the value itself says, for checking against the register (a CCCD's province, sex, birth year)."""

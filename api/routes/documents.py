@@ -5,10 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 
+from api import search
+from api.corrections import CorrectedDocument, load_corrected_record
 from api.errors import INPUT_ERROR_RESPONSES, ErrorBody
 from api.ingest import ingest_document
 from api.routes.deps import RuntimeDep, UploadDep
-from api.store.documents import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, DocumentPage, load_page, load_record
+from api.store.documents import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, DocumentPage, load_page
 from api.uploads import UPLOAD_OPENAPI
 from inference.schema import DocumentRecord
 
@@ -42,11 +44,21 @@ async def add_document(upload: UploadDep, runtime: RuntimeDep, response: Respons
 
 @router.get(
     "/{document_id}",
-    summary="A stored document: status, error, and the extraction result once done",
+    summary="A stored document: status, error, the extraction result and the corrected fields once done",
     responses={404: {"model": ErrorBody}},
 )
-async def get_document(document_id: str, runtime: RuntimeDep) -> DocumentRecord:
-    return await run_in_threadpool(load_record, runtime.sessions, document_id)
+async def get_document(document_id: str, runtime: RuntimeDep) -> CorrectedDocument:
+    return await run_in_threadpool(load_corrected_record, runtime.sessions, document_id)
+
+
+@router.delete(
+    "/{document_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a document: its row, jobs, search index entries, and its file unless shared",
+    responses={404: {"model": ErrorBody}},
+)
+async def delete_document(document_id: str, runtime: RuntimeDep) -> None:
+    await run_in_threadpool(search.delete_document, runtime, document_id)
 
 
 @router.get("", summary="Stored documents, newest first, without full text")

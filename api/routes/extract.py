@@ -23,10 +23,8 @@ router = APIRouter(prefix="/v1", tags=["extract"])
     openapi_extra=UPLOAD_OPENAPI,
 )
 async def extract(request: Request, upload: UploadDep, runtime: RuntimeDep) -> ExtractionResult:
+    # The options are resolved in the thread: they read the active model versions from the database.
     return await to_thread.run_sync(
-        extract_document,
-        upload.data,
-        upload.filename,
-        runtime.settings.pipeline,
+        lambda: extract_document(upload.data, upload.filename, runtime.pipeline_options()),
         limiter=request.app.state.extract_limiter,
     )

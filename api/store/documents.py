@@ -37,6 +37,7 @@ def to_record(row: DocumentRow) -> DocumentRecord:
         created_at=row.created_at,
         updated_at=row.updated_at,
         result=ExtractionResult.model_validate(row.result) if row.result is not None else None,
+        external_id=row.external_id,
     )
 
 

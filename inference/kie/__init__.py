@@ -2,6 +2,7 @@
 
 from typing import Protocol
 
+from inference.kie.model import LayoutLMExtractor
 from inference.kie.rules import Extraction, RuleExtractor
 from inference.registry import Registry
 from inference.schema import Page
@@ -13,5 +14,6 @@ class FieldExtractor(Protocol):
 
 FIELD_EXTRACTORS: Registry[FieldExtractor] = Registry("field extractor")
 FIELD_EXTRACTORS.register("rules")(RuleExtractor)
+FIELD_EXTRACTORS.register("layoutlm")(LayoutLMExtractor)
 
-__all__ = ["FIELD_EXTRACTORS", "Extraction", "FieldExtractor", "RuleExtractor"]
+__all__ = ["FIELD_EXTRACTORS", "Extraction", "FieldExtractor", "LayoutLMExtractor", "RuleExtractor"]

@@ -40,11 +40,11 @@ _GOV_NUMBER = re.compile(rf"^(?P<num>[0-9OoIl|]{{1,5}}[a-z]?)/(?P<sym>{_SYMBOL})
 _PARTY_NUMBER = re.compile(rf"^(?P<num>[0-9OoIl|]{{1,5}})-(?P<sym>[A-ZĐ][A-Za-zĐđ]*/{_SYMBOL})$")
 _NUMBER_LABEL = re.compile(r"^s[oôốồóò6]\s*[:.]?\s*", re.IGNORECASE)
 _DATE = re.compile(
-    r"ngay\s*(?P<d>[0-9oil|]{1,2})\s*[,.]?\s*thang\s*(?P<m>[0-9oil|]{1,2})\s*[,.]?\s*nam\s*(?P<y>[12][0-9]{3})"
+    r"ngay?\s*(?P<d>[0-9oil|]{1,2})\s*[,.]?\s*thang\s*(?P<m>[0-9oil|]{1,2})\s*[,.]?\s*nam\s*(?P<y>[12][0-9]{3})"
 )
 _NUMBER_LINE = re.compile(r"^s[o6]\s*[:.]?\s*\S{0,6}\s*[/-]")
 _DATE_LINE = re.compile(r"\bthang\b.*\bnam\s*[12]\d{3}")
-"""Handwriting glued to "ngày" garbles it ("ngàW/{"); "tháng ... năm 2021" stays readable."""
+"""Handwriting glued to "ngày" garbles it ("ngàW/{", "ngà 11" once re-read); "tháng ... năm 2021" stays readable."""
 _VV = re.compile(r"^[^\w]{0,3}\s*(v\s*[/.,]\s*[vwy]|ve viec)\b[:.]?\s*", re.IGNORECASE)
 _GARBLED_VE = re.compile(r"^(\S{1,3}\s+)?(?=việc\b)")
 """Bold italic "Về" is often misread ("\\É việc"); "việc" after one short token can only be "Về việc"."""
@@ -53,6 +53,8 @@ _DIGITAL_SIGNATURE = re.compile(r"(ky boi|thoi gian ky|co quan:|email:|@)")
 _PLACE_PREFIX = re.compile(r"^(.*?),\s*nga")
 _NOI_NHAN = re.compile(r"^noi nhan")
 _NOT_A_RECIPIENT = re.compile(r"^(luu\b|nhu tren|nhu dieu|nhu khoan)")
+ITEM_PUNCTUATION = " -+–;.,:"
+"""Stripped from both ends of a list item ("- Sở Nội vụ;")."""
 _AUTHORITY_PREFIX = re.compile(r"^(tm|kt|tl|tuq|q|t/m|k/t|t/l|t\.m|k\.t)[.\s]")
 
 
@@ -61,7 +63,7 @@ def _date_text(seg: Segment) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s/,|]", " ", seg.folded)).replace(" ,", ",")
 
 
-def _stamp_value(seg: Segment, values: tuple[str, ...]) -> str | None:
+def stamp_value(seg: Segment, values: tuple[str, ...]) -> str | None:
     """The stamp a line carries: matched with its marks ("MẶT TRẬN" is no "MẬT"), or without them
     only when the line is that stamp alone (OCR loses marks on stamps)."""
     text = normalize(seg.text).upper()
@@ -69,6 +71,16 @@ def _stamp_value(seg: Segment, values: tuple[str, ...]) -> str | None:
         if re.search(rf"(^|\s){value}(\s|$)", text) or seg.folded.strip(" .") == fold(value):
             return value
     return None
+
+
+def is_recipient(item: str) -> bool:
+    """A "Nơi nhận" item that names an addressee: not the archive copy ("Lưu") nor "as above"."""
+    return not _NOT_A_RECIPIENT.match(fold(item))
+
+
+def subject_text(text: str) -> str:
+    """A trích yếu as read, without its "V/v" and with a garbled "Về" mended."""
+    return _GARBLED_VE.sub("Về ", _VV.sub("", normalize(text)))
 
 
 def _names_unit(folded: str) -> bool:
@@ -143,7 +155,10 @@ def _clean_symbol(text: str) -> str:
 
 
 class RuleExtractor:
-    """Fields from the words of all pages, by the layout rules of Decree 30/2020 and HD 36."""
+    """Fields from the words of all pages, by the layout rules of Decree 30/2020 and HD 36.
+
+    Its public readers (read_number, read_date_line, read_block, read_stamps, spelt, organ, position,
+    type_in, assemble) are also the normalisers and validators around the trained tagger (kie/model.py)."""
 
     def extract(self, pages: list[Page]) -> Extraction:
         content = [p for p in pages if p.words and not p.quality.blank]
@@ -155,11 +170,11 @@ class RuleExtractor:
         found: dict[str, Found] = {}
         self._header(first, found)
         self._title(first, found)
-        self._stamps(first, segments(content[0].stamps, content[0].index), found)
+        self.read_stamps(first, segments(content[0].stamps, content[0].index), found)
         self._signature([first, *later], found)
         self._recipients([first, *later], found)
-        self._block(first, found)
-        return self._assemble(found)
+        self.read_block(first, found)
+        return self.assemble(found)
 
     # -- header: number, date, issuer -------------------------------------------------------------
 
@@ -186,16 +201,16 @@ class RuleExtractor:
         halves = self._header_halves(segs)
         number_seg = self._number_segment(halves)
         if number_seg is not None:
-            self._number(number_seg, found)
+            self.read_number(number_seg, found)
         level = number_seg.bbox.cy if number_seg else None
         date_seg = next((s for s in halves if self._is_date_line(s, level)), None)
         if date_seg is not None:
-            self._date(date_seg, found)
+            self.read_date_line(date_seg, found)
         anchor = number_seg or date_seg
         if anchor is not None:
             self._issuer(segs, anchor, found)
 
-    def _number(self, seg: Segment, found: dict[str, Found]) -> None:
+    def read_number(self, seg: Segment, found: dict[str, Found]) -> None:
         raw = _NUMBER_LABEL.sub("", _clean_symbol(seg.text))
         for pattern, party in ((_PARTY_NUMBER, True), (_GOV_NUMBER, False)):
             match = pattern.match(raw)
@@ -222,13 +237,13 @@ class RuleExtractor:
             return False
         return number_level is None or abs(seg.bbox.cy - number_level) < 0.03
 
-    def _date(self, seg: Segment, found: dict[str, Found]) -> None:
+    def read_date_line(self, seg: Segment, found: dict[str, Found]) -> None:
         folded = _date_text(seg)
         place = _PLACE_PREFIX.match(folded)
         if place and place.group(1).strip():
             words = len(place.group(1).split())
             text = " ".join(seg.text.split()[:words]).rstrip(",").strip()
-            found["place"] = Found(self._spelt(seg, text, self.lexicon.restore), [seg], _validated_confidence([seg], True))
+            found["place"] = Found(self.spelt(seg, text, self.lexicon.restore), [seg], _validated_confidence([seg], True))
         match = _DATE.search(folded)
         if match is None:
             return
@@ -252,7 +267,7 @@ class RuleExtractor:
         lines = self._contiguous_above(lines, anchor)
         if not lines:
             return
-        texts = [self._spelt(s, normalize(s.text).strip("*_ "), self._organ) for s in lines]
+        texts = [self.spelt(s, normalize(s.text).strip("*_ "), self.organ) for s in lines]
         parent, organ = self._split_issuer(texts)
         confidence = _validated_confidence(lines, any(fold(organ).startswith(h) for h in ORGAN_HEADS))
         found["organ_name"] = Found(organ, lines, confidence)
@@ -293,7 +308,7 @@ class RuleExtractor:
         return names[-2], names[-1]
 
     @staticmethod
-    def _spelt(seg: Segment, text: str, restore: Callable[[str], str | None]) -> str | None:
+    def spelt(seg: Segment, text: str, restore: Callable[[str], str | None]) -> str | None:
         """`restore(text)`, except that a text layer is exact: its spelling stands (`None` still means
         the line is no value at all)."""
         restored = restore(text)
@@ -301,10 +316,10 @@ class RuleExtractor:
             return text
         return restored
 
-    def _organ(self, text: str) -> str:
+    def organ(self, text: str) -> str:
         return canonical_organ(text, self.lexicon)
 
-    def _position(self, text: str) -> str | None:
+    def position(self, text: str) -> str | None:
         return canonical_position(text, self.lexicon)
 
     # -- title: type and subject ------------------------------------------------------------------
@@ -313,7 +328,7 @@ class RuleExtractor:
         anchor_y = max((f.segments[0].bbox.y1 for k, f in found.items() if k in ("number", "issued_date", "code_notation")), default=0.1)
         below = [s for s in segs if s.bbox.y0 > anchor_y - 0.005]
         for i, seg in enumerate(below[:12]):
-            type_name = self._type_in(seg)
+            type_name = self.type_in(seg)
             if type_name and seg.is_upper and 0.2 < seg.bbox.cx < 0.8:
                 found["type_name"] = Found(type_name, [seg], _validated_confidence([seg], True))
                 subject = self._subject_lines(below[i + 1 :], seg)
@@ -324,7 +339,7 @@ class RuleExtractor:
         self._cong_van_subject(segs, found)
 
     @staticmethod
-    def _type_in(seg: Segment) -> str | None:
+    def type_in(seg: Segment) -> str | None:
         for folded, name in FOLDED_TYPE_NAMES.items():
             if seg.folded == folded or seg.folded.startswith(folded + " "):
                 return name
@@ -367,7 +382,7 @@ class RuleExtractor:
                 continue
             if seg.bbox.y0 - lines[-1].bbox.y1 > 1.5 * seg.bbox.height or _BODY_START.match(seg.folded):
                 break
-            if _stamp_value(seg, (*URGENCY, *SECRECY)):
+            if stamp_value(seg, (*URGENCY, *SECRECY)):
                 break
             lines.append(seg)
         words = [w for s in lines for w in s.words if w.bbox.x0 < 0.55]
@@ -377,12 +392,12 @@ class RuleExtractor:
 
     # -- stamps, signature, recipients, block -----------------------------------------------------
 
-    def _stamps(self, segs: list[Segment], stamps: list[Segment], found: dict[str, Found]) -> None:
+    def read_stamps(self, segs: list[Segment], stamps: list[Segment], found: dict[str, Found]) -> None:
         header = [s for s in segs if s.bbox.y0 < HEADER_BOTTOM and s.is_upper and len(s.words) <= 5]
         for key, values in (("urgency", URGENCY), ("confidentiality", SECRECY), ("copy_form", COPY_FORMS)):
-            seg = next((s for s in [*stamps, *header] if _stamp_value(s, values)), None)
+            seg = next((s for s in [*stamps, *header] if stamp_value(s, values)), None)
             if seg is not None:
-                found[key] = Found(_stamp_value(seg, values), [seg], 0.7)
+                found[key] = Found(stamp_value(seg, values), [seg], 0.7)
         incoming = next(
             (s for s in [*stamps, *segs] if re.search(r"\b(cv|cong van)?\s*den\b.*\b(so|ngay)\b", s.folded) and s.is_upper),
             None,
@@ -402,7 +417,7 @@ class RuleExtractor:
                 block = self._signature_block(segs[i:], seg)
                 if block:
                     authority, name = block
-                    lines = [self._spelt(s, normalize(s.text), self._position) for s in authority]
+                    lines = [self.spelt(s, normalize(s.text), self.position) for s in authority]
                     positions = " / ".join(line for line in lines if line)
                     if positions:
                         found["signer_position"] = Found(positions, authority, _validated_confidence(authority, True))
@@ -456,7 +471,7 @@ class RuleExtractor:
         for segs in pages:
             listed, listed_used = self._list_after(segs, r"^noi nhan", lambda seg, head: seg.bbox.x0 < 0.45)
             if listed_used:
-                addressees += [item for item in listed if not _NOT_A_RECIPIENT.match(fold(item))]
+                addressees += [item for item in listed if is_recipient(item)]
                 used += listed_used
                 break
         items = list(dict.fromkeys(addressees))
@@ -486,10 +501,10 @@ class RuleExtractor:
             else:
                 items[-1] += " " + text
             used.append(seg)
-        cleaned = [item.strip(" -+–;.,:") for item in items]
+        cleaned = [item.strip(ITEM_PUNCTUATION) for item in items]
         return [item for item in cleaned if item], used
 
-    def _block(self, segs: list[Segment], found: dict[str, Found]) -> None:
+    def read_block(self, segs: list[Segment], found: dict[str, Found]) -> None:
         header = " ".join(s.folded for s in segs if s.bbox.y0 < HEADER_BOTTOM * 0.7)
         organ = fold(str(found["organ_name"].value)) if "organ_name" in found else ""
         notation = str(found["code_notation"].value) if "code_notation" in found else ""
@@ -508,7 +523,7 @@ class RuleExtractor:
 
     # -- assembly ---------------------------------------------------------------------------------
 
-    def _assemble(self, found: dict[str, Found]) -> Extraction:
+    def assemble(self, found: dict[str, Found]) -> Extraction:
         if "type_name" not in found:
             self._type_from_symbol(found)
         values = {k: f.value for k, f in found.items() if k in Fields.model_fields}

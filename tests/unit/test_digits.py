@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -112,7 +111,7 @@ def test_fast_enough(reader):
 
 
 def test_missing_model_is_a_clear_error(tmp_path):
-    with pytest.raises(FileNotFoundError, match="training.digits.train"):
+    with pytest.raises(FileNotFoundError, match="dvc repro digits-v2"):
         DigitReader(tmp_path / "nope.onnx")
 
 

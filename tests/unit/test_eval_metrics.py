@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from eval.metrics import canonical, cer, exact, word_f1
-from inference.schema import Block
+from eval.metrics import LayoutBox, canonical, cer, exact, iou, layout_map, word_f1
+from inference.schema import BBox, Block
 
 
 def test_number_keeps_case_and_drops_spaces() -> None:
@@ -93,3 +93,39 @@ def test_word_f1_with_and_without_diacritics() -> None:
     assert word_f1("Quyết đinh", "Quyết định") == pytest.approx(0.5)
     assert word_f1("Quyết đinh", "Quyết định", diacritics=False) == 1.0
     assert word_f1("UỶ BAN", "ủy ban") == 1.0  # normalised before comparing
+
+
+def box(label: str, x0: float, y0: float, x1: float, y1: float, score: float = 1.0, page: str = "p1") -> LayoutBox:
+    return LayoutBox(page=page, label=label, bbox=BBox(x0=x0, y0=y0, x1=x1, y1=y1), score=score)
+
+
+def test_iou() -> None:
+    a = BBox(x0=0, y0=0, x1=0.2, y1=0.2)
+    assert iou(a, a) == pytest.approx(1.0)
+    assert iou(a, BBox(x0=0.1, y0=0, x1=0.3, y1=0.2)) == pytest.approx(1 / 3)
+    assert iou(a, BBox(x0=0.5, y0=0.5, x1=0.6, y1=0.6)) == 0.0
+
+
+def test_layout_map_perfect_shifted_and_missed() -> None:
+    truth = [box("title", 0.1, 0.1, 0.5, 0.2), box("seal", 0.6, 0.7, 0.8, 0.9),
+             box("title", 0.1, 0.1, 0.5, 0.2, page="p2")]
+    assert layout_map(truth, truth).map == 1.0
+    # Shifted by 0.11 of its 0.4 width: IoU 0.57, a hit at 0.50 and 0.55 only: AP 2/10 for the class.
+    shifted = [box("title", 0.21, 0.1, 0.61, 0.2), box("title", 0.21, 0.1, 0.61, 0.2, page="p2"), truth[1]]
+    score = layout_map(shifted, truth)
+    assert score.per_class["title"] == pytest.approx(0.2, abs=0.01) and score.per_class["seal"] == 1.0
+    assert score.map50 == 1.0 and score.map75 == pytest.approx(0.5)
+    missed = layout_map(truth[:1], truth)
+    assert missed.per_class["seal"] == 0.0 and missed.per_class["title"] == pytest.approx(0.5, abs=0.01)
+    assert layout_map([], truth).map == 0.0
+
+
+def test_layout_map_ranks_by_score_and_matches_once() -> None:
+    truth = [box("body", 0.1, 0.3, 0.9, 0.8)]
+    confident_miss = [box("body", 0.0, 0.0, 0.1, 0.1, score=0.9), box("body", 0.1, 0.3, 0.9, 0.8, score=0.5)]
+    assert layout_map(confident_miss, truth).map == pytest.approx(0.5, abs=0.01)
+    duplicate = [box("body", 0.1, 0.3, 0.9, 0.8, score=0.9), box("body", 0.1, 0.3, 0.9, 0.8, score=0.8)]
+    assert layout_map(duplicate, truth).map == 1.0  # the duplicate comes after full recall
+    other_page = [box("body", 0.1, 0.3, 0.9, 0.8, page="p9")]
+    assert layout_map(other_page, truth).map == 0.0
+    assert "stamps" not in layout_map([box("stamps", 0, 0, 1, 1)], truth).per_class

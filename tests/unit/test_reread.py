@@ -9,7 +9,10 @@ import pytest
 
 from inference.ocr import TesseractEngine
 from inference.prepare import prepare_page
-from inference.reread import DIGIT_READERS, DigitReader, date_gaps, number_gaps, read_digits, split_glued, stamp_words
+from inference.reread import (
+    DIGIT_READERS, DigitReader, _choose, date_gaps, handwriting_box, number_gaps, read_digits, reread_gaps, split_glued,
+    stamp_words,
+)
 from inference.schema import BBox, Word
 from training.synth import sample_scan
 from training.synth.ink import written
@@ -64,21 +67,23 @@ def test_number_gap_between_label_and_symbol() -> None:
     label, symbol = word("Số:", 0.17, 0.21), word("/QĐ-UBND", 0.28, 0.38)
     gaps = number_gaps([label, symbol])
     assert len(gaps) == 1
-    box, garbage = gaps[0]
+    box, garbage = gaps[0].box, gaps[0].words
     assert garbage == []
     assert box.x0 == pytest.approx(0.21) and box.x1 < 0.28 and box.x1 > 0.27
     assert box.y0 < Y and box.y1 > Y + HEIGHT  # taller than the print: handwriting wanders
+    window = gaps[0].window  # handwriting may run over the label and the symbol's first letters
+    assert window.x0 == pytest.approx(0.17) and 0.28 + 0.04 < window.x1 < 0.38
 
 
 def test_number_gap_keeps_the_words_the_page_pass_put_there() -> None:
     noise = word("#4", 0.225, 0.24)
     gaps = number_gaps([word("Số:", 0.17, 0.21), noise, word("/QĐ-UBND", 0.28, 0.38)])
-    assert gaps[0][1] == [noise]
+    assert gaps[0].words == [noise]
 
 
 def test_party_number_gap() -> None:
     gaps = number_gaps([word("Số", 0.17, 0.20), word("-KL/TU", 0.26, 0.33)])
-    assert len(gaps) == 1 and gaps[0][0].x0 == pytest.approx(0.20)
+    assert len(gaps) == 1 and gaps[0].box.x0 == pytest.approx(0.20)
 
 
 @pytest.mark.parametrize(
@@ -106,7 +111,7 @@ def date_line(day: str | None, month: str | None) -> list[Word]:
 def test_date_gaps_after_day_and_month_labels() -> None:
     gaps = date_gaps(date_line(None, "01"))
     assert len(gaps) == 2
-    (day_box, day_words), (month_box, month_words) = gaps
+    (day_box, day_words), (month_box, month_words) = ((g.box, g.words) for g in gaps)
     assert day_words == [] and [w.text for w in month_words] == ["01"]
     assert day_box.x0 == pytest.approx(0.64) and day_box.x1 < 0.69
     assert month_box.x0 == pytest.approx(0.75) and month_box.x1 < 0.80
@@ -117,7 +122,7 @@ def test_date_gap_label_box_that_swallowed_handwriting_is_cut_back() -> None:
     # where four letters (x 1.25) of the line's median character width (0.0125 here) end.
     line = date_line(None, "01")
     line[2] = word("ngày", 0.59, 0.68)
-    day_box, _ = date_gaps(line)[0]
+    day_box = date_gaps(line)[0].box
     assert day_box.x0 == pytest.approx(0.59 + 1.25 * 4 * 0.0125)
     assert day_box.x0 < 0.66
 
@@ -187,3 +192,80 @@ def test_tháng_năm_in_a_subject_is_no_date_gap() -> None:
     """ "6 tháng đầu năm 2013" (a subject) has no "ngày": "đầu" must not be read again as digits."""
     line = [word("6", 0.3, 0.32), word("tháng", 0.33, 0.38), word("đầu", 0.39, 0.42), word("năm", 0.43, 0.47)]
     assert date_gaps(line) == []
+
+
+PAGE_HEIGHT, PAGE_WIDTH = 1400, 1000
+
+
+def handwriting_layer(text: str, x: int, seed: int = 1) -> tuple[np.ndarray, int]:
+    """A page-sized blue-ink layer with `text` handwritten from pixel column x across the number line."""
+    layer = np.full((PAGE_HEIGHT, PAGE_WIDTH), 255, np.uint8)
+    mask = np.asarray(written(text, 34, random.Random(seed)), np.float32) / 255
+    height, width = mask.shape
+    top = int((Y + HEIGHT / 2) * PAGE_HEIGHT) - height // 2
+    layer[top : top + height, x : x + width] = (255 * (1 - mask)).astype(np.uint8)
+    return layer, width
+
+
+def test_handwriting_box_takes_the_strokes_that_run_over_the_print() -> None:
+    """"574" written from the end of "Số:" to over the symbol's slash: the blank alone cuts the "4"."""
+    layer, width = handwriting_layer("574", 215)
+    gap = number_gaps([word("Số:", 0.17, 0.21), word("/QĐ-UBND", 0.26, 0.38)])[0]
+    assert (215 + width) / PAGE_WIDTH > gap.box.x1  # the last digit is outside the blank
+    box = handwriting_box(layer, gap.window)
+    assert box is not None
+    assert box.x0 == pytest.approx(0.215, abs=0.005) and box.x1 == pytest.approx((215 + width) / PAGE_WIDTH, abs=0.005)
+
+
+def test_handwriting_box_ignores_specks() -> None:
+    layer = np.full((PAGE_HEIGHT, PAGE_WIDTH), 255, np.uint8)
+    layer[int(Y * PAGE_HEIGHT) + 5 : int(Y * PAGE_HEIGHT) + 7, 230:232] = 0
+    gap = number_gaps([word("Số:", 0.17, 0.21), word("/QĐ-UBND", 0.26, 0.38)])[0]
+    assert handwriting_box(layer, gap.window) is None
+
+
+def test_handwriting_overrides_what_the_page_pass_read() -> None:
+    """The page pass reads a handwritten "574" as "Đ4" or "44": with a blue layer, the strokes are read
+    again whatever the page pass made of them, and its words in the blank are dropped."""
+    layer, _ = handwriting_layer("574", 215)
+    ink = layer.copy()
+    misread = word("44", 0.215, 0.245)
+    words = [word("Số:", 0.17, 0.21), misread, word("/QĐ-UBND", 0.26, 0.38)]
+    found = reread_gaps(DIGIT_READERS.create("crnn"), words, ink, 300, handwriting=layer)
+    texts = [w.text for w in found]
+    assert "44" not in texts and "574" in texts
+    # Without the blue layer, a gap reader leaves clean page-pass digits alone (print is read well
+    # the first time; Tesseract alone on a gap is not more reliable).
+    assert "44" in [w.text for w in reread_gaps(DIGIT_READERS.create("tesseract"), words, ink, 300)]
+
+
+def reading(text: str, confidence: float) -> Word:
+    return word(text, 0.22, 0.26).model_copy(update={"confidence": confidence, "source": "reread"})
+
+
+@pytest.mark.parametrize(
+    ("readings", "printed", "expected"),
+    [
+        ([("15", 0.6), ("5", 0.97)], None, "15"),  # the blank cut the "1" off: the longer reading wins
+        ([("11", 0.2), ("11", 0.4)], "44", "11"),  # window and blank agree: the page pass is overruled
+        ([("71", 0.2), ("11", 0.39)], None, "11"),  # no digits from the page pass: the more confident
+        ([("1", 0.13), ("96", 0.12)], "1906", None),  # unsure readings leave printed digits alone
+        ([("23", 0.4), ("83", 0.3)], "23", "23"),  # the page pass agrees with one of them
+        ([("26", 0.92), ("24", 0.5)], "24", "24"),
+        ([("115", 0.63), ("715", 0.28)], "445", "115"),  # sure enough to overrule the page pass
+        ([], "12", None),
+    ],
+)
+def test_choosing_between_the_window_and_the_blank(readings: list[tuple[str, float]], printed: str | None,
+                                                   expected: str | None) -> None:
+    chosen = _choose([reading(t, c) for t, c in readings], printed)
+    assert (chosen.text if chosen else None) == expected
+
+
+def test_a_window_reader_reads_handwriting_that_runs_over_the_symbol() -> None:
+    """"574" in black ink whose "4" runs over the slash of "/QĐ-UBND": the blank between the OCR boxes
+    holds "57"; the window (label + handwriting + symbol start) gives all three digits."""
+    layer, width = handwriting_layer("574", 215)
+    words = [word("Số:", 0.17, 0.21), word("/QĐ-UBND", 0.24, 0.34)]
+    found = reread_gaps(DIGIT_READERS.create("crnn"), words, layer, 300)
+    assert [w.text for w in found if w.source == "reread"] == ["574"]

@@ -1,6 +1,6 @@
 """Score the digit reader (and the Tesseract baseline) on a folder of labelled crops, e.g. real ones.
 
-    python -m training.digits.eval_crops DIR [--model models/artifacts/digits/v1/model.onnx] [--dpi 300]
+    python -m training.digits.eval_crops DIR [--model models/artifacts/digits/v2/model.onnx] [--dpi 300]
 
 DIR holds grey or colour images (png/jpg/tif). The truth comes from `DIR/labels.csv` (columns
 `file,text`; empty text = nothing written) when present, else from the file name: everything before

@@ -72,9 +72,13 @@ FONT_DIRS = (
 PRINT_FONTS = (
     "texgyretermes-regular.otf",
     "texgyretermes-bold.otf",
+    "texgyretermes-italic.otf",
+    "texgyretermes-bolditalic.otf",
     "DejaVuSerif.ttf",
     "DejaVuSerif-Bold.ttf",
 )
+"""For the printed words around the gap, and for the "print" glyph source: a number or a day that was
+typed into the blank (the date line is italic under Decree 30)."""
 PRINT_DIRS = (
     "/usr/share/texmf/fonts/opentype/public/tex-gyre",
     "/usr/share/texlive/texmf-dist/fonts/opentype/public/tex-gyre",
@@ -83,6 +87,10 @@ PRINT_DIRS = (
 )
 LEFT_LABELS = ("Số:", ":", "ố:", "Số", "ngày", "ày", "y", "tháng", "ng", "g", "năm", "m")
 RIGHT_WORDS = ("/QĐ-UBND", "/", "/UBND", "/NQ-HĐND", "/TB-UBND", "/KH", "tháng", "th", "năm", "n")
+WINDOW_LABELS = ("Số:", "Số", "ngày", "tháng")
+WINDOW_FOLLOWERS = ("/QĐ-UBND", "/UBND-VX", "/TB-UBND", "/KH-UBND", "-KL/TU", "/BC-UBND", "/TTr-UBND", "tháng", "năm")
+"""A window crop (inference.reread, the CRNN reader) holds the whole printed label, the handwriting,
+and the follower or its first letters; handwriting often touches or runs over them."""
 CONTEXT_LINES = (
     "ỦY BAN NHÂN DÂN TỈNH",
     "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
@@ -101,13 +109,17 @@ class SynthConfig:
     available (e.g. sklearn not installed) are dropped and the rest renormalised."""
 
     families: tuple[str, ...] = TRAIN_FAMILIES
-    weights: dict[str, float] = field(default_factory=lambda: {"font": 0.45, "stroke": 0.43, "sklearn": 0.12})
+    weights: dict[str, float] = field(
+        default_factory=lambda: {"font": 0.4, "stroke": 0.4, "sklearn": 0.1, "print": 0.1}
+    )
     sklearn_part: str = "train"
     empty_rate: float = 0.03
     frame_rate: float = 0.0  # share of crops cut and framed as inference.reread does (frame_like_pipeline)
+    window_rate: float = 0.0  # share of window crops (whole label + handwriting + follower)
 
 
-TRAIN = SynthConfig(frame_rate=0.3)
+TRAIN = SynthConfig(frame_rate=0.3, window_rate=0.35)
+WINDOWS = SynthConfig(window_rate=1.0)
 SEEN = SynthConfig()  # the training sources, every crop as cut around the gap (no framing)
 HELDOUT_FONT = SynthConfig(families=(HELD_OUT_FAMILY,), weights={"font": 1.0}, empty_rate=0.0)
 HELDOUT_SKLEARN = SynthConfig(weights={"sklearn": 1.0}, sklearn_part="heldout", empty_rate=0.0)
@@ -293,11 +305,13 @@ def _glyph_masks(text: str, height: float, config: SynthConfig, rng: np.random.G
     writer: Writer | None = random_writer(rng) if source == "stroke" else None
     fonts = font_files(config.families)
     font = fonts[int(rng.integers(len(fonts)))] if source == "font" else ""
+    if source == "print":
+        font, slant = print_fonts()[int(rng.integers(len(print_fonts())))], 0.0
     pool = sklearn_glyphs(config.sklearn_part) if source == "sklearn" else None
     aspect = rng.uniform(0.8, 1.2)
     for d in text:
         h = height * rng.uniform(0.9, 1.1)
-        if source == "font":
+        if source in ("font", "print"):
             g = _transform(font_glyph(font, d), h, aspect * rng.uniform(0.9, 1.1), slant + rng.normal(0, 0.04), rng.normal(0, 3))
         elif source == "stroke":
             assert writer is not None
@@ -316,6 +330,32 @@ def _elastic(layer: np.ndarray, amp: float, rng: np.random.Generator) -> np.ndar
     dy = cv2.resize(rng.normal(0, amp, (gy, gx)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
     xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     return cv2.remap(layer, xs + dx, ys + dy, cv2.INTER_LINEAR, borderValue=0.0)
+
+
+@dataclass(frozen=True)
+class _Window:
+    label: np.ndarray
+    label_baseline: int
+    follower: np.ndarray
+    follower_baseline: int
+    pad: int  # paper left of the label
+    follower_gap: int  # from the handwriting to the follower; negative when they touch
+    left: int  # from the crop's left edge to the handwriting
+    right: int  # from the handwriting to the crop's right edge
+
+
+def _window_context(word_h: float, height: float, rng: np.random.Generator) -> _Window:
+    size = int(word_h * rng.uniform(0.95, 1.1))
+    label, label_w, label_b = _printed(WINDOW_LABELS[int(rng.integers(len(WINDOW_LABELS)))], size, rng)
+    follower, follower_w, follower_b = _printed(WINDOW_FOLLOWERS[int(rng.integers(len(WINDOW_FOLLOWERS)))], size, rng)
+    pad = int(rng.uniform(0.0, 0.3) * size)
+    follower_gap = int(height * rng.uniform(-0.15, 0.5))
+    visible = int(min(follower_w, size * rng.uniform(0.5, 3.0)))
+    return _Window(
+        label=label, label_baseline=label_b, follower=follower, follower_baseline=follower_b, pad=pad,
+        follower_gap=follower_gap, left=pad + label_w + int(height * rng.uniform(-0.15, 0.5)),
+        right=max(1, follower_gap + visible),
+    )
 
 
 def render_crop(text: str, rng: np.random.Generator, config: SynthConfig = TRAIN) -> tuple[np.ndarray, dict]:
@@ -337,6 +377,9 @@ def render_crop(text: str, rng: np.random.Generator, config: SynthConfig = TRAIN
         return word_h * (rng.uniform(0.0, 0.4) if r < 0.4 else rng.uniform(0.4, 1.5) if r < 0.85 else rng.uniform(1.5, 4.0))
 
     left, right = int(margin()), int(margin())
+    window = _window_context(word_h, height, rng) if config.window_rate > 0 and rng.random() < config.window_rate else None
+    if window is not None:
+        left, right = window.left, window.right
     crop_w = max(int(word_h * 0.8), left + max(text_w, 0) + right) if masks else int(word_h * rng.uniform(1.0, 6.0))
     hand = np.zeros((crop_h, crop_w), np.float32)
     printed = np.zeros((crop_h, crop_w), np.float32)
@@ -362,11 +405,14 @@ def render_crop(text: str, rng: np.random.Generator, config: SynthConfig = TRAIN
 
     # Printed context.
     size = int(word_h * rng.uniform(0.95, 1.1))
-    if rng.random() < 0.5:  # tail of the label on the left
+    if window is not None:
+        _paste(printed, window.label, window.pad, y_base - window.label_baseline)
+        _paste(printed, window.follower, left + text_w + window.follower_gap, y_base - window.follower_baseline)
+    elif rng.random() < 0.5:  # tail of the label on the left
         m, w, b = _printed(LEFT_LABELS[int(rng.integers(len(LEFT_LABELS)))], size, rng)
         right_end = min(int(rng.uniform(0.0, 0.45) * size), left - int(0.05 * height))  # never over the digits
         _paste(printed, m, right_end - w, y_base - b)
-    if rng.random() < 0.5:  # start of the next word / the symbol on the right
+    if window is None and rng.random() < 0.5:  # start of the next word / the symbol on the right
         m, w, b = _printed(RIGHT_WORDS[int(rng.integers(len(RIGHT_WORDS)))], size, rng)
         start = max(crop_w - int(rng.uniform(0.0, 0.5) * size), left + text_w + int(0.05 * height))
         _paste(printed, m, start, y_base - b)

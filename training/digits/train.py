@@ -392,7 +392,7 @@ def write_readme(out: Path, card: dict) -> None:
         f"conf >= {cut}: {_pct(hf[f'conf>={cut}']['coverage'])} of crops, {_pct(hf[f'conf>={cut}']['exact_match'])} exact"
         for cut in (0.5, 0.9)
     )
-    text = f"""# Handwritten digit reader — `digits/v1`
+    text = f"""# Handwritten digit reader — `digits/{card['version']}`
 
 Reads the number an official wrote by hand into a printed gap ("Số:      /QĐ-UBND",
 "ngày      tháng"), from the grey crop the pipeline cuts around the gap. Used by
@@ -445,7 +445,7 @@ family and real writers' digits the model never saw); real scans have not been m
 - The held-out font family `dkg` is also the face `training/synth` uses for handwritten numbers on
   synthetic pages, so page-level evaluation on those pages is not inflated by training on that font.
 
-Reproduce: `python -m training.digits.train --out models/artifacts/digits/v1 --minutes {tr['budget_minutes']} --seed {d['seed']}`
+Reproduce: the `digits-{card['version']}` stage of dvc.yaml (started from: {tr.get('init') or 'scratch'})
 (needs `pip install -e '.[train]'` for scikit-learn; code hash `{card['code']['sha256'][:16]}`, see card.json).
 """
     (out / "README.md").write_text(text, encoding="utf-8")
@@ -460,6 +460,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     ap.add_argument("--minutes", type=float, default=8.0, help="wall-clock budget of the training loop")
     ap.add_argument("--steps", type=int, default=None, help="stop after this many steps (default: budget only)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init", type=Path, default=None,
+                    help="fine-tune from this checkpoint (model.pt of an earlier version) instead of from scratch")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1e-2)
     ap.add_argument("--replay", type=int, default=2, help="batches per generated batch (1 = no reuse)")
@@ -479,8 +481,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
         log.warning("training WITHOUT scikit-learn digits: pip install -e '.[train]'")
     with BatchStream(args.seed, args.batch_size, synth.TRAIN, workers=args.workers) as stream:
         torch.set_num_threads(args.threads)  # after the fork: workers run single-threaded
-        model = CRNN(CRNNConfig())
-        log.info("CRNN %s parameters; budget %.1f min", f"{count_parameters(model):,}", args.minutes)
+        model = load_checkpoint(args.init) if args.init else CRNN(CRNNConfig())
+        log.info("CRNN %s parameters (%s); budget %.1f min", f"{count_parameters(model):,}",
+                 f"from {args.init}" if args.init else "from scratch", args.minutes)
         batches = with_replay(iter(stream), every=args.replay, seed=args.seed) if args.replay > 1 else iter(stream)
         result = train_loop(model, batches, steps=args.steps, seconds=args.minutes * 60, lr=args.lr)
         waited = stream.waited
@@ -532,7 +535,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
     card = {
         "name": "vanthu-digits",
-        "version": "v1",
+        "version": args.out.name,
         "task": "handwritten digit string in a printed gap (Số: __/..., ngày __ tháng __) -> digits",
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "model": {
@@ -540,7 +543,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
             "config": model.config.to_dict(),
             "parameters": count_parameters(model),
             "input": {"name": "image", "shape": ["batch", 1, HEIGHT, WIDTH], "dtype": "float32",
-                      "preprocessing": "inference.digits.prepare (ink=1, paper=0, keep aspect, pad right/top/bottom)"},
+                      "preprocessing": "inference.digits.prepare (ink=1, paper=0, keep aspect, pad right/top/bottom)",
+                      "crop": "window" if synth.TRAIN.window_rate > 0 else "gap"},
             "output": {"name": "probs", "shape": ["batch", 32, 11], "meaning": "softmax over blank + digits 0-9"},
             "onnx_opset": 17,
             "onnx_bytes": onnx_path.stat().st_size,
@@ -561,6 +565,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
             "eval_seeds": {k: args.seed + v for k, v in EVAL_SEED_OFFSET.items() if k in sets},
         },
         "training": {
+            "init": str(args.init) if args.init else None,
             "budget_minutes": args.minutes,
             "seconds": round(result["seconds"], 1),
             "data_wait_seconds": round(waited, 1),

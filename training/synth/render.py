@@ -334,13 +334,29 @@ def render_scan(rendered: RenderedDocument, rng: random.Random, dpi: int = 300,
 
 
 def save_scan_pdf(images: list[np.ndarray], dpi: int = 300, quality: int = 80) -> bytes:
-    """Page images into one JPEG-compressed PDF at `dpi`, so the scan exists as a file."""
-    pictures = [Image.fromarray(a if not _is_grey(a) else a[..., 0]) for a in images]
+    """Page images into one PDF at `dpi`, so the scan exists as a file: 1-bit pages CCITT G4, others JPEG."""
+    pictures = [picture(a) for a in images]
+    if any(p.mode == "1" for p in pictures) and not all(p.mode == "1" for p in pictures):
+        pictures = [p.convert("L") if p.mode == "1" else p for p in pictures]
+    # Pillow's G4 encoder rejects a quality setting; it applies to every page of the file.
+    jpeg = {} if pictures[0].mode == "1" else {"quality": quality}
     out = io.BytesIO()
-    pictures[0].save(out, "PDF", resolution=float(dpi), save_all=True, append_images=pictures[1:], quality=quality,
+    pictures[0].save(out, "PDF", resolution=float(dpi), save_all=True, append_images=pictures[1:], **jpeg,
                      creationDate=FIXED_DATE.utctimetuple(), modDate=FIXED_DATE.utctimetuple())
     return out.getvalue()
 
 
-def _is_grey(image: np.ndarray) -> bool:
+def is_grey(image: np.ndarray) -> bool:
+    sample = image[::16, ::16]  # a colour page nearly always shows it here, without a full pass
+    if not (np.array_equal(sample[..., 0], sample[..., 1]) and np.array_equal(sample[..., 1], sample[..., 2])):
+        return False
     return bool(np.array_equal(image[..., 0], image[..., 1]) and np.array_equal(image[..., 1], image[..., 2]))
+
+
+def picture(image: np.ndarray) -> Image.Image:
+    """A scan page as the scanner would store it: 1-bit, greyscale or colour."""
+    if not is_grey(image):
+        return Image.fromarray(image)
+    grey = image[..., 0]
+    one_bit = bool(((grey == 0) | (grey == 255)).all())
+    return Image.fromarray(grey).convert("1") if one_bit else Image.fromarray(grey)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 from inference.schema import Block, Fields
@@ -46,7 +47,8 @@ def sample_issuer(rng: random.Random, block: Block | None, type_code: str | None
     pool = [i for b in blocks for i in lx.issuers(b, after) if type_code is None or type_code in i.types]
     if not pool:
         raise ValueError(f"no {block or 'any'} issuer issues {type_code!r}")
-    weights = [BLOCK_WEIGHTS[i.block] / sum(j.block == i.block for j in pool) for i in pool]
+    per_block = Counter(i.block for i in pool)
+    weights = [BLOCK_WEIGHTS[i.block] / per_block[i.block] for i in pool]
     return rng.choices(pool, weights)[0]
 
 

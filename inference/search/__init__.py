@@ -1,0 +1,1 @@
+"""Semantic + keyword search over document records (pure: no database, no files written)."""

@@ -1,0 +1,1 @@
+"""The field tagger's network: a small LayoutLM for token classification, trained from scratch here."""

@@ -1,0 +1,99 @@
+"""Field-by-field exact match of extractors on labelled synthetic documents (pages already read), with the
+scoring conventions of eval/metrics.py: the tagger against the rule baseline on the same words.
+
+    python -m training.kie.evaluate --model models/artifacts/kie/v1 \
+        --text-heldout data/kie/text-heldout.jsonl --ocr-heldout data/kie/ocr-heldout.jsonl
+
+re-scores an artifact and rewrites the metrics of its card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tqdm import tqdm
+
+from eval.datasets import LabelledDocument as EvalDocument
+from eval.extraction import EXACT_FIELDS, score_document
+from eval.metrics import exact
+from inference.kie import FieldExtractor, LayoutLMExtractor, RuleExtractor
+from training.kie import passes
+from training.kie.passes import LabelledDocument
+
+SCORED = (*EXACT_FIELDS, "recipients", "subject")
+
+
+def field_accuracy(extractor: FieldExtractor, documents: list[LabelledDocument]) -> dict[str, float]:
+    """Share of documents with each field exactly right, and "subject_cer" (mean)."""
+    hits = dict.fromkeys(SCORED, 0)
+    subject_cer = 0.0
+    for document in tqdm(documents, desc="scoring", unit="doc"):
+        truth = document.fields.model_dump(mode="json")
+        predicted = extractor.extract(document.pages).fields.model_dump(mode="json")
+        score = score_document(EvalDocument(file=str(document.seed), labels=truth), predicted, 0.0)
+        for name in SCORED:
+            hits[name] += score.exact[name] if name in score.exact else exact(name, predicted[name], truth[name])
+        subject_cer += score.subject_cer
+    n = max(1, len(documents))
+    return {**{k: round(v / n, 4) for k, v in hits.items()}, "subject_cer": round(subject_cer / n, 4)}
+
+
+def compare(extractors: dict[str, FieldExtractor], documents: list[LabelledDocument]) -> dict[str, dict[str, float]]:
+    """{field: {extractor name: accuracy}} (lower is better only for subject_cer)."""
+    scores = {name: field_accuracy(extractor, documents) for name, extractor in extractors.items()}
+    fields = next(iter(scores.values()))
+    return {f: {name: scores[name][f] for name in scores} for f in fields}
+
+
+def below_rules(fields: dict[str, dict[str, float]]) -> list[str]:
+    """The fields on which the tagger does worse than the rules (subject_cer: higher is worse)."""
+    def worse(name: str, scores: dict[str, float]) -> bool:
+        return scores["layoutlm"] > scores["rules"] if name == "subject_cer" else scores["layoutlm"] < scores["rules"]
+
+    return [name for name, scores in fields.items() if worse(name, scores)]
+
+
+def split_summary(fields: dict[str, dict[str, float]], documents: int) -> dict:
+    return {"documents": documents, "fields": fields, "layoutlm_below_rules": below_rules(fields)}
+
+
+def evaluate_splits(model_dir: Path, splits: dict[str, list[LabelledDocument]]) -> dict[str, dict]:
+    extractors = {"layoutlm": LayoutLMExtractor(model_dir), "rules": RuleExtractor()}
+    return {name: split_summary(compare(extractors, docs), len(docs)) for name, docs in splits.items() if docs}
+
+
+def dev_set_summary(rules_report: Path, model_report: Path) -> dict:
+    """The real dev set, from the JSON reports of `vanthu eval extraction --extractor rules|layoutlm`
+    (accuracies only: no value of a dev-set document goes into the card)."""
+    rules, model = (json.loads(p.read_text(encoding="utf-8")) for p in (rules_report, model_report))
+    fields = {f: {"layoutlm": model["field_accuracy"][f], "rules": rules["field_accuracy"][f]}
+              for f in rules["field_accuracy"]}
+    fields["subject_cer"] = {"layoutlm": model["subject_cer"], "rules": rules["subject_cer"]}
+    return split_summary(fields, rules["documents"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Re-score a field tagger artifact against the rules")
+    parser.add_argument("--model", type=Path, required=True)
+    parser.add_argument("--text-heldout", type=Path, required=True)
+    parser.add_argument("--ocr-heldout", type=Path, required=True)
+    parser.add_argument("--dev-reports", type=Path, nargs=2, metavar=("RULES_JSON", "LAYOUTLM_JSON"),
+                        help="reports of `vanthu eval extraction --extractor rules|layoutlm` on the real dev set")
+    args = parser.parse_args()
+    splits = {"born_digital": passes.load(args.text_heldout), "hard_ocr": passes.load(args.ocr_heldout)}
+    metrics = evaluate_splits(args.model, splits)
+    if args.dev_reports:
+        metrics["real_dev_set"] = dev_set_summary(*args.dev_reports)
+    card_path = args.model / "card.json"
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card["metrics"] = metrics
+    card["evaluated"] = datetime.now(UTC).isoformat(timespec="seconds")
+    card_path.write_text(json.dumps(card, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(json.dumps(metrics, indent=1))
+
+
+if __name__ == "__main__":
+    main()
