@@ -153,7 +153,10 @@ def _made(jobs: list[Job], workers: int) -> Iterator[Made]:
     if workers <= 1:
         yield from map(make_document, jobs)
         return
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_quiet_worker) as pool:
+    # spawn, not fork: a fork of a process whose OpenCV or torch threads hold a lock hangs in the child;
+    # not forkserver either: its children have the environment of the server's start, not the caller's
+    # (VANTHU_SHARED_DIR decides which corpus the documents' text comes from).
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_quiet_worker) as pool:
         yield from pool.map(make_document, jobs)
 
 
