@@ -176,7 +176,7 @@ def eval_classification(
 
 
 def bench(
-    documents: Annotated[int, typer.Option(help="Synthetic scanned documents")] = 8,
+    documents: Annotated[int, typer.Option(help="Synthetic scanned documents")] = 16,
     born_digital: Annotated[int, typer.Option(help="Synthetic born-digital documents")] = 40,
 ) -> None:
     """Throughput: scanned pages/s vs bare Tesseract in the same run, born-digital pages/s."""

@@ -41,7 +41,7 @@ def _timed_map(function, items: list, workers: int, desc: str) -> float:
     return time.perf_counter() - started
 
 
-def run(documents: int = 8, born_digital: int = 40, options: PipelineOptions | None = None) -> BenchReport:
+def run(documents: int = 16, born_digital: int = 40, options: PipelineOptions | None = None) -> BenchReport:
     options = options or PipelineOptions()
     clean = DegradeParams(noise_sigma=3.0)
     scans = [sample_scan(2000 + seed, dpi=DPI, degrade=clean)[1] for seed in range(documents)]

@@ -40,10 +40,6 @@ class OcrEngine(Protocol):
         """Degrees counter-clockwise that turn the page upright (0, 90, 180, 270)."""
         ...
 
-    def characters(self, gray: np.ndarray, dpi: float, offset: tuple[int, int, int, int] | None = None) -> list[Word]:
-        """The characters of a one-line image, one Word each, in reading order (boxes as in `read`)."""
-        ...
-
 
 OCR_ENGINES: Registry[OcrEngine] = Registry("OCR engine")
 
@@ -83,16 +79,6 @@ class TesseractEngine:
     def read(self, gray, dpi, mode="page", whitelist=None, offset=None):
         import tesserocr
 
-        return self._recognize(gray, dpi, mode, whitelist, offset, tesserocr.RIL.WORD)
-
-    def characters(self, gray, dpi, offset=None):
-        import tesserocr
-
-        return self._recognize(gray, dpi, "line", None, offset, tesserocr.RIL.SYMBOL)
-
-    def _recognize(self, gray, dpi, mode, whitelist, offset, level) -> list[Word]:
-        import tesserocr
-
         api = self._api(mode)
         api.SetVariable("tessedit_char_whitelist", whitelist or "")
         api.SetImage(Image.fromarray(gray))
@@ -102,6 +88,7 @@ class TesseractEngine:
         words: list[Word] = []
         line = -1
         iterator = api.GetIterator()
+        level = tesserocr.RIL.WORD
         for item in tesserocr.iterate_level(iterator, level) if iterator else ():
             if item.IsAtBeginningOf(tesserocr.RIL.TEXTLINE):
                 line += 1

@@ -18,7 +18,7 @@ from functools import cache
 import numpy as np
 
 from inference.diacritics import DiacriticRestorer
-from inference.governance.images import with_rendered_hashes
+from inference.governance.images import with_thumbnail_hashes
 from inference.io import SourceDocument, SourcePage, inspect_document, render_page
 from inference.kie import FIELD_EXTRACTORS, Extraction
 from inference.layout import assign_lines
@@ -227,7 +227,8 @@ def extract_pages(data: bytes, source: SourceDocument, options: PipelineOptions)
     pages = read_pages(data, source, options)
     source_dpi = {p.index: p.source_dpi for p in source.pages}
     pages = [p.model_copy(update={"quality": p.quality.model_copy(update={"dpi": source_dpi[p.index]})}) for p in pages]
-    pages = [with_rendered_hashes(p, data, source.media_type, options.limits) for p in pages]  # governance dedup
+    thumbnails = {p.index: p.thumbnail for p in source.pages}
+    pages = [with_thumbnail_hashes(p, thumbnails[p.index]) for p in pages]  # governance dedup
     extraction = FIELD_EXTRACTORS.create(options.field_extractor).extract(pages)
     text = "\f".join(p.text for p in pages)
     result = ExtractionResult(

@@ -5,14 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from inference.io import render_page
-from inference.options import LoadLimits
 from inference.schema import Page
 
 HASH_SIDE = 16
 """16 x 16 = 256-bit hashes: a text page at 8 x 8 is a grey blur that every page of a layout shares."""
 EDGE_BAND_MM = 1.5
-HASH_RENDER_DPI = 50
 
 
 def sharpness(gray: np.ndarray, ink: np.ndarray) -> float | None:
@@ -61,10 +58,9 @@ def page_hashes(gray: np.ndarray) -> dict[str, str]:
     return {"dhash": dhash(thumbnail), "phash": phash(thumbnail)}
 
 
-def with_rendered_hashes(page: Page, data: bytes, media_type: str, limits: LoadLimits) -> Page:
-    """A born-digital page gets its hashes from a small rendering, as a scan of it would look."""
-    if page.quality.phash is not None:
+def with_thumbnail_hashes(page: Page, thumbnail: np.ndarray | None) -> Page:
+    """A page read from its text layer gets its hashes from the small grey rendering inspection made of
+    it (inference.io.SourcePage.thumbnail), as a scan of it would look; scanned pages have theirs."""
+    if page.quality.phash is not None or thumbnail is None:
         return page
-    # The brightest channel drops red and blue ink, as page preparation does on scans.
-    gray = render_page(data, media_type, page.index, HASH_RENDER_DPI, limits).max(axis=2)
-    return page.model_copy(update={"quality": page.quality.model_copy(update=page_hashes(gray))})
+    return page.model_copy(update={"quality": page.quality.model_copy(update=page_hashes(thumbnail))})
