@@ -150,7 +150,7 @@ def eval_search(
 def search_bench(
     vectors: Annotated[int, typer.Option(min=10_000, help="Passages in the vector index")] = 1_000_000,
     queries: Annotated[int, typer.Option(min=10, help="Queries timed")] = 200,
-    keyword_passages: Annotated[int, typer.Option(min=0, help="Passages in the BM25 index (0: skip)")] = 200_000,
+    keyword_passages: Annotated[int, typer.Option(min=0, help="Passages in the BM25 index (0: skip)")] = 1_000_000,
 ) -> None:
     """Search latency (p50/p95) over a million passages: FAISS IVF and BM25; build rate, memory."""
     from eval.reports import write

@@ -36,6 +36,7 @@ CHUNK = 100_000
 NOISE = 0.05
 RECALL_QUERIES = 50
 TARGET_P95_MS = 150.0
+TOP_K = 10
 
 
 class Latency(BaseModel):
@@ -147,7 +148,8 @@ def _keyword(passages: list[str], titles: list[str], n: int) -> tuple[float, Lat
     timings = []
     for title in titles:
         started = time.perf_counter()
-        index.scores(exact_tokens(title))
+        _, scores = index.score_arrays(exact_tokens(title))  # what the engine calls, then its top k
+        np.argpartition(-scores, min(TOP_K, len(scores) - 1))[:TOP_K] if len(scores) else scores
         timings.append(time.perf_counter() - started)
     return build, _latency(timings)
 
@@ -171,8 +173,21 @@ def run(vectors: int, queries: int, keyword_passages: int, options: SearchOption
         dense_query=dense["latency"], ivf_recall_at_10=round(dense["recall"], 3),
         keyword_passages=keyword_passages, keyword_build_seconds=round(keyword_build, 1),
         keyword_query=keyword_latency,
-        acceptance={f"dense p95 <= {TARGET_P95_MS:.0f} ms": dense["latency"].p95_ms <= TARGET_P95_MS},
+        acceptance=_acceptance(dense["latency"], keyword_latency, keyword_passages, vectors),
     )
+
+
+def hybrid_p95_bound(dense: Latency, keyword: Latency) -> float:
+    """A hybrid query runs the dense search and two BM25 searches (accented and folded tokens), one
+    after the other: the sum of their p95s bounds its p95 from above."""
+    return round(dense.p95_ms + 2 * keyword.p95_ms, 1)
+
+
+def _acceptance(dense: Latency, keyword: Latency | None, keyword_passages: int, vectors: int) -> dict[str, bool]:
+    checks = {f"dense p95 <= {TARGET_P95_MS:.0f} ms": dense.p95_ms <= TARGET_P95_MS}
+    if keyword is not None and keyword_passages >= vectors:
+        checks[f"hybrid p95 bound <= {TARGET_P95_MS:.0f} ms"] = hybrid_p95_bound(dense, keyword) <= TARGET_P95_MS
+    return checks
 
 
 def markdown(report: SearchBenchReport) -> str:
@@ -197,10 +212,10 @@ def markdown(report: SearchBenchReport) -> str:
     ]
     if keyword:
         lines += [
-            f"| BM25 over {report.keyword_passages:,} passages (not 1 M: see the report): build | "
-            f"{report.keyword_build_seconds} s |",
-            f"| BM25 query p50 / p95 | {keyword.p50_ms} / {keyword.p95_ms} ms |",
+            f"| BM25 over {report.keyword_passages:,} passages: build | {report.keyword_build_seconds} s |",
+            f"| BM25 query p50 / p95 (scores + top {TOP_K}) | {keyword.p50_ms} / {keyword.p95_ms} ms |",
+            f"| hybrid query p95, bound (dense + 2 x BM25) | {hybrid_p95_bound(report.dense_query, keyword)} ms |",
         ]
     verdict = "met" if all(report.acceptance.values()) else "NOT met"
-    lines += ["", f"Target dense p95 <= {TARGET_P95_MS:.0f} ms: {verdict}.", ""]
+    lines += ["", f"Targets ({', '.join(report.acceptance)}): {verdict}.", ""]
     return "\n".join(lines)
