@@ -615,7 +615,7 @@ def _inspect_pdf_page(pdf: pdfium.PdfDocument, index: int, limits: LoadLimits, m
         width, height = page.get_size()
         needs_ocr = _pdf_needs_ocr(text_words, scan, min_text_chars)
         # Here, with the page open and its objects checked: rendering it later costs both again.
-        thumbnail = None if needs_ocr else page.render(scale=THUMBNAIL_DPI / 72, rev_byteorder=True).to_numpy().max(axis=2)
+        thumbnail = None if needs_ocr else _grey_rendering(page, THUMBNAIL_DPI)
     finally:
         page.close()
     return SourcePage(
@@ -629,6 +629,10 @@ def _inspect_pdf_page(pdf: pdfium.PdfDocument, index: int, limits: LoadLimits, m
         appearance_boxes=appearance_boxes,
         thumbnail=thumbnail,
     )
+
+
+def _grey_rendering(page: pdfium.PdfPage, dpi: int) -> np.ndarray:
+    return page.render(scale=dpi / 72, rev_byteorder=True).to_numpy().max(axis=2)
 
 
 def _pdf_needs_ocr(text_words: list[Word], scan: _ObjectScan, min_text_chars: int) -> bool:

@@ -156,7 +156,9 @@ def _gap(before: Word, after: Word, char_width: float, words: list[Word], kind: 
     label_end = min(before.bbox.x1, before.bbox.x0 + 1.25 * len(before.text) * char_width)
     return Gap(
         box=BBox(x0=label_end, y0=y0, x1=after.bbox.x0 - 0.2 * char_width, y1=y1),
-        window=BBox(x0=before.bbox.x0, y0=y0, x1=min(after.bbox.x1, after.bbox.x0 + FOLLOWER_CHARS * char_width), y1=y1),
+        window=BBox(
+            x0=before.bbox.x0, y0=y0, x1=min(after.bbox.x1, after.bbox.x0 + FOLLOWER_CHARS * char_width), y1=y1
+        ),
         words=words,
         kind=kind,
     )
@@ -303,7 +305,9 @@ def handwriting_box(handwriting: np.ndarray, window: BBox) -> BBox | None:
     return BBox(x0=(x + x0 - 1) / width, y0=(y + y0 - 1) / height, x1=(x + x1 + 1) / width, y1=(y + y1 + 1) / height)
 
 
-def _reread_gap(digit_reader: DigitReader, gap: Gap, ink: np.ndarray, handwriting: np.ndarray | None, dpi: float) -> Word | None:
+def _reread_gap(
+    digit_reader: DigitReader, gap: Gap, ink: np.ndarray, handwriting: np.ndarray | None, dpi: float
+) -> Word | None:
     """Handwriting found in the blue layer is read from there, whatever the page pass made of it (it
     reads "11" as "44"). Otherwise a gap reader reads the blank alone, unless the page pass already
     read clean digits there; a window reader reads both the window and the blank and `_choose`s."""
@@ -315,7 +319,8 @@ def _reread_gap(digit_reader: DigitReader, gap: Gap, ink: np.ndarray, handwritin
     if not digit_reader.window_crops:
         return read_digits(digit_reader, ink, gap.box, dpi)
     window = read_digits(digit_reader, ink, gap.window, dpi)
-    readings = [w for w in (window and window.model_copy(update={"bbox": gap.box}), read_digits(digit_reader, ink, gap.box, dpi)) if w]
+    blank = read_digits(digit_reader, ink, gap.box, dpi)
+    readings = [w for w in (window and window.model_copy(update={"bbox": gap.box}), blank) if w]
     valid = [_without_padding(w) if gap.kind != "number" else w for w in readings if int(w.text) in _VALID[gap.kind]]
     return _choose(valid, printed)
 
