@@ -314,10 +314,10 @@ def _reread_gap(
     written = handwriting_box(handwriting, gap.window) if handwriting is not None else None
     word = read_digits(digit_reader, handwriting, written, dpi) if written is not None else None
     printed = next((w.text for w in gap.words if _DIGITS_ONLY.match(w.text)), None)
-    if word is not None or (not digit_reader.window_crops and printed):
+    if word is not None:
         return word
     if not digit_reader.window_crops:
-        return read_digits(digit_reader, ink, gap.box, dpi)
+        return None if printed else read_digits(digit_reader, ink, gap.box, dpi)
     window = read_digits(digit_reader, ink, gap.window, dpi)
     blank = read_digits(digit_reader, ink, gap.box, dpi)
     readings = [w for w in (window and window.model_copy(update={"bbox": gap.box}), blank) if w]
