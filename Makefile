@@ -62,6 +62,7 @@ $(STAMP): pyproject.toml scripts/check-venv.py | system
 
 run: setup
 	mkdir -p '$(VANTHU_DATA_DIR)'
+	$(BIN)/vanthu users bootstrap
 	$(BIN)/vanthu samples
 	exec $(BIN)/vanthu serve --host $(HOST) --port $(PORT)
 

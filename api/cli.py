@@ -16,9 +16,12 @@ from rich.table import Table
 from tqdm import tqdm
 
 from api.app import create_app
+from api.cli_audit import register as register_audit_commands
+from api.cli_auth import register as register_auth_commands
 from api.cli_eval import register as register_data_commands
 from api.cli_exchange import register as register_exchange_commands
 from api.cli_governance import register as register_governance_commands
+from api.cli_ingest import register as register_ingest_commands
 from api.cli_models import register as register_model_commands
 from api.cli_search import register as register_search_commands
 from api.cli_support import command_runtime
@@ -39,9 +42,12 @@ app = typer.Typer(
 )
 documents_app = typer.Typer(no_args_is_help=True, help="Documents in the store.")
 app.add_typer(documents_app, name="documents")
+register_audit_commands(app)
+register_auth_commands(app)
 register_data_commands(app)
 register_exchange_commands(app)
 register_governance_commands(app)
+register_ingest_commands(app)
 register_model_commands(app)
 register_search_commands(app)
 

@@ -64,11 +64,12 @@ def eval_extraction(
         help="Report name (default: extraction-real-scans, or extraction-<folder> with --dataset)")] = None,
     out: Annotated[Path | None, typer.Option(help="Report folder (default: eval/reports)")] = None,
     extractor: Annotated[str | None, typer.Option(
-        help="Field extractor (rules, layoutlm; default: the configured one); suffixes the report name")] = None,
+        help="Field extractor (rules, layoutlm; default: the configured one), or several comma-separated (each "
+             "document read once, one report each); suffixes the report name")] = None,
 ) -> None:
     """Per-field exact match and subject CER on a labelled set (real scans, or synthetic scans of a split)."""
     from eval.datasets import real_scans_dir
-    from eval.extraction import ACCEPTANCE, evaluate, write_report
+    from eval.extraction import ACCEPTANCE, evaluate, evaluate_extractors, write_report
     from eval.reports import REPORTS_DIR
 
     if dataset is not None and not (dataset / "labels.jsonl").is_file():
@@ -79,20 +80,59 @@ def eval_extraction(
         typer.echo("skipped: no labelled set (../shared/data/real-scans is absent; pass --dataset)")
         raise typer.Exit(0)
     options = get_settings().pipeline
-    if extractor is not None:
-        from inference.kie import FIELD_EXTRACTORS
+    extractors = extractor.split(",") if extractor else []
+    from inference.kie import FIELD_EXTRACTORS
 
-        if extractor not in FIELD_EXTRACTORS.names():
+    for each in extractors:
+        if each not in FIELD_EXTRACTORS.names():
             known = ", ".join(FIELD_EXTRACTORS.names())
-            typer.echo(f"error: unknown extractor {extractor!r}; known: {known}", err=True)
+            typer.echo(f"error: unknown extractor {each!r}; known: {known}", err=True)
             raise typer.Exit(2)
-        options = options.model_copy(update={"field_extractor": extractor})
-    report = evaluate(folder, options)
+    if len(extractors) > 1 and name:
+        typer.echo("error: --name names one report; several extractors write one each", err=True)
+        raise typer.Exit(2)
     default_name = f"extraction-{folder.name}" if dataset else "extraction-real-scans"
-    name = name or default_name + (f"-{extractor}" if extractor else "")
-    typer.echo(write_report(report, out or REPORTS_DIR, name).read_text())
-    missed = [f for f, ok in report.acceptance.items() if not ok and f in (*ACCEPTANCE, "subject_cer")]
-    typer.echo(f"below the acceptance bar: {', '.join(missed) or 'none'}")
+    if len(extractors) > 1:
+        reports = {f"{default_name}-{e}": r for e, r in evaluate_extractors(folder, extractors, options).items()}
+    else:
+        options = options.model_copy(update={"field_extractor": extractors[0]}) if extractors else options
+        reports = {name or default_name + (f"-{extractor}" if extractor else ""): evaluate(folder, options)}
+    for report_name, report in reports.items():
+        typer.echo(write_report(report, out or REPORTS_DIR, report_name).read_text())
+        missed = [f for f, ok in report.acceptance.items() if not ok and f in (*ACCEPTANCE, "subject_cer")]
+        typer.echo(f"{report_name}: below the acceptance bar: {', '.join(missed) or 'none'}")
+
+
+@eval_app.command("layout")
+def eval_layout(
+    dataset: Annotated[Path, typer.Option(help="A `vanthu synth` output folder (its `datasets` page dataset)")]
+    = Path("data/synth/hard"),
+    engines: Annotated[str, typer.Option(help="Comma-separated layout engines, scored on the same pages")]
+    = "model,rules",
+    model: Annotated[Path | None, typer.Option(help="Layout model artifact folder (default: the committed one)")]
+    = None,
+    name: Annotated[str | None, typer.Option(help="Report name (default: layout-<folder>)")] = None,
+    out: Annotated[Path | None, typer.Option(help="Report folder (default: eval/reports)")] = None,
+) -> None:
+    """Layout mAP@[.5:.95] and AP50 per class of layout engines against the factory's regions."""
+    from eval.datasets import real_scans_dir
+    from eval.layout import evaluate, write_report
+    from eval.reports import REPORTS_DIR
+    from inference.layout_engines import LAYOUT_ENGINES
+
+    if not (dataset / "dataset_info.json").is_file():
+        typer.echo(f"error: {dataset} is no `vanthu synth` output (make one with "
+                   f"`vanthu synth --n 40 --split hard --out {dataset}`)", err=True)
+        raise typer.Exit(2)
+    names = [n.strip() for n in engines.split(",") if n.strip()]
+    unknown = [n for n in names if n not in LAYOUT_ENGINES.names()]
+    if unknown or not names:
+        typer.echo(f"error: unknown layout engine {', '.join(unknown) or '(none given)'}; known: "
+                   f"{', '.join(LAYOUT_ENGINES.names())}", err=True)
+        raise typer.Exit(2)
+    report = evaluate(dataset, names, real_scans_dir(), {"model": model} if model else None)
+    typer.echo(write_report(report, out or REPORTS_DIR, name or f"layout-{dataset.name}").read_text())
+    typer.echo(f"real scans: {report.real_scans}")
 
 
 @eval_app.command("ocr")

@@ -85,7 +85,7 @@ def correct(
         fields={name: _value(name, text) for name, text in values.items()}, boxes=dict(map(_box, box or []))
     )
     with command_runtime() as runtime:
-        correction = record_correction(runtime.sessions, document_id, request, by or _default_user())
+        correction = record_correction(runtime, document_id, request, by or _default_user())
     typer.echo(correction.model_dump_json(indent=2))
 
 
@@ -93,13 +93,14 @@ def correct(
 def export(
     out: Annotated[Path, typer.Option(help="Directory of the dataset (datasets.load_from_disk)")],
     since: Annotated[datetime | None, typer.Option(help="Only documents corrected at/after it (UTC if naive)")] = None,
+    allow_empty: Annotated[bool, typer.Option(help="With no corrections, write an empty dataset (dvc stage input)")] = False,
 ) -> None:
     """Write the corrected documents as a Hugging Face dataset with a card (deterministic, content-hashed)."""
     from api.corrections_export import export_corrections
 
     when = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
     with command_runtime() as runtime:
-        card = export_corrections(runtime.sessions, out, when)
+        card = export_corrections(runtime.sessions, out, when, allow_empty)
     typer.echo(f"{card.rows} documents, {card.words} words, {card.corrected_values} corrected fields -> {out}")
     typer.echo(f"version {card.version}")
 
@@ -187,7 +188,7 @@ def train(
     # The stages call `vanthu` and `python`: the ones of this environment.
     env = os.environ | {"PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])}
     repro = [dvc, "repro", *(["--force"] if force else []), *(["--single-item"] if single else []), *(stages or [])]
-    if subprocess.run(repro, cwd=REPO, env=env).returncode != 0:
+    if subprocess.run(repro, cwd=REPO, env=env, check=False).returncode != 0:
         typer.echo("vanthu: dvc repro failed", err=True)
         raise typer.Exit(1)
     subprocess.run([dvc, "metrics", "show"], cwd=REPO, env=env, check=False)

@@ -15,10 +15,14 @@ from rich.table import Table
 from api.cli_support import command_runtime
 from api.search import ImportReport, delete_document, import_records, search_service
 from inference.schema import Block
+from inference.search.access import AccessScope
 from inference.search.engine import SearchHit
 from inference.search.query import SearchFilters
 
 MAX_K = 100
+RevealOption = Annotated[
+    bool, typer.Option("--reveal-personal-data", help="Show citizen IDs and private persons' names unmasked")
+]
 
 
 def search(
@@ -32,12 +36,13 @@ def search(
     block: Annotated[Block | None, typer.Option()] = None,
     number: Annotated[str | None, typer.Option(help="'127-KL/TW', or a running number")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="The whole response as JSON")] = False,
+    reveal_personal_data: RevealOption = False,
 ) -> None:
-    """Search the stored documents: keyword + semantic, filters read from the question."""
+    """Search every stored document (the operator's view): keyword + semantic, filters read from the question."""
     filters = SearchFilters(type_name=type_name, issuer=issuer, year=year, date_from=_date(date_from),
                             date_to=_date(date_to), block=block, number=number)
     with command_runtime() as runtime:
-        response = search_service(runtime).search(query, k, filters)
+        response = search_service(runtime).search(query, k, filters, AccessScope.everything(reveal_personal_data))
     if json_output:
         typer.echo(response.model_dump_json())
         return
@@ -54,10 +59,11 @@ def similar(
     document_id: Annotated[str, typer.Argument(help="A stored document's id")],
     k: Annotated[int, typer.Option("--k", min=1, max=MAX_K)] = 10,
     json_output: Annotated[bool, typer.Option("--json", help="The hits as JSON")] = False,
+    reveal_personal_data: RevealOption = False,
 ) -> None:
     """Documents whose content is closest to this one's."""
     with command_runtime() as runtime:
-        hits = search_service(runtime).similar(document_id, k)
+        hits = search_service(runtime).similar(document_id, k, AccessScope.everything(reveal_personal_data))
     if json_output:
         typer.echo(json.dumps([hit.model_dump(mode="json") for hit in hits], ensure_ascii=False))
         return

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import ApiError, DocumentNotFound
 from api.exchange.changes import record_change
+from api.runtime import Runtime
+from api.search import reindex_document
 from api.store.documents import find_by_id, to_record
 from api.store.models import CorrectionRow, DocumentRow
 from inference.kie.vocab import SECRECY, URGENCY
@@ -177,14 +179,13 @@ def _to_correction(row: CorrectionRow) -> Correction:
 # -- service ----------------------------------------------------------------------------------------
 
 
-def record_correction(
-    sessions: sessionmaker[Session], document_id: str, request: CorrectionRequest, corrected_by: str
-) -> Correction:
+def record_correction(runtime: Runtime, document_id: str, request: CorrectionRequest, corrected_by: str) -> Correction:
+    """Record a new version, then index the document again with its corrected fields."""
     if not request.fields and not request.boxes:
         raise InvalidCorrection("nothing to correct: give `fields` and/or `boxes`")
     if not corrected_by.strip():
         raise InvalidCorrection("who corrects is missing")
-    with sessions.begin() as session:
+    with runtime.sessions.begin() as session:
         # The row lock (PostgreSQL; SQLite's write lock is taken at BEGIN) serialises the versions.
         row = session.get(DocumentRow, document_id, with_for_update=True)
         if row is None:
@@ -205,7 +206,9 @@ def record_correction(
         row.fields = current | values
         record_change(session, "document", document_id, "update", ["fields"])  # the feed national systems read
         session.flush()
-        return _to_correction(correction)
+        recorded = _to_correction(correction)
+    reindex_document(runtime, document_id)
+    return recorded
 
 
 def load_history(sessions: sessionmaker[Session], document_id: str) -> CorrectionHistory:

@@ -18,7 +18,11 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.corrections import (
-    corrected_document_ids, corrected_names, correction_history, extracted_fields, overlay,
+    corrected_document_ids,
+    corrected_names,
+    correction_history,
+    extracted_fields,
+    overlay,
 )
 from api.errors import ApiError
 from api.store.models import DocumentPagesRow, DocumentRow
@@ -42,7 +46,8 @@ class ExportCard(BaseModel):
     words: int
     corrected_values: int
     since: datetime | None
-    latest_correction: datetime
+    latest_correction: datetime | None
+    """None in an empty export (`allow_empty`)."""
     documents_without_pages: int
     """Documents extracted before pages were stored: their rows have no words."""
     features: dict[str, Any]
@@ -98,13 +103,16 @@ def content_hash(rows: list[dict[str, Any]]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def export_corrections(sessions: sessionmaker[Session], out: Path, since: datetime | None = None) -> ExportCard:
-    """Write the dataset and its card to `out` (replaced when it holds an earlier export)."""
+def export_corrections(
+    sessions: sessionmaker[Session], out: Path, since: datetime | None = None, allow_empty: bool = False
+) -> ExportCard:
+    """Write the dataset and its card to `out` (replaced when it holds an earlier export). With no corrections
+    it refuses, or with `allow_empty` writes an empty dataset (a pipeline input that exists on a fresh clone)."""
     from datasets import Dataset
 
     with sessions() as session:
         built = [_row(session, document_id) for document_id in corrected_document_ids(session, since)]
-    if not built:
+    if not built and not allow_empty:
         raise NothingToExport("no corrections" + (f" since {since.isoformat()}" if since else ""))
     rows = [row for row, _, _ in built]
     digest = content_hash(rows)
@@ -112,15 +120,16 @@ def export_corrections(sessions: sessionmaker[Session], out: Path, since: dateti
     card = ExportCard(
         version=f"sha256:{digest[:16]}", content_sha256=digest, rows=len(rows),
         words=sum(len(r["words"]) for r in rows), corrected_values=sum(len(r["corrected_fields"]) for r in rows),
-        since=since, latest_correction=max(when for _, when, _ in built),
+        since=since, latest_correction=max((when for _, when, _ in built), default=None),
         documents_without_pages=sum(not has_pages for _, _, has_pages in built), features=schema.to_dict(),
     )
-    dataset = Dataset.from_list(rows, features=schema)
+    # from_list([]) would give a table without columns; from_dict keeps the schema's columns, empty.
+    dataset = Dataset.from_list(rows, features=schema) if rows else Dataset.from_dict(
+        {name: [] for name in schema}, features=schema)
     # A fixed fingerprint (the content hash) instead of a random one keeps state.json deterministic.
     dataset = Dataset(dataset.data, info=dataset.info, fingerprint=digest[:16])
-    if out.exists() and not (out / CARD_JSON).is_file():
-        if any(out.iterdir()):
-            raise ApiError(f"{out} is not empty and holds no earlier export; choose another directory")
+    if out.exists() and not (out / CARD_JSON).is_file() and any(out.iterdir()):
+        raise ApiError(f"{out} is not empty and holds no earlier export; choose another directory")
     shutil.rmtree(out, ignore_errors=True)
     dataset.save_to_disk(str(out))
     (out / CARD_JSON).write_text(card.model_dump_json(indent=2) + "\n", encoding="utf-8")
@@ -143,7 +152,7 @@ correction versions. Load with `datasets.load_from_disk(DIR)`.
 
 - rows: {card.rows}, words: {card.words}, corrected values: {card.corrected_values}
 - corrections since: {card.since.isoformat() if card.since else "the beginning"}
-- latest correction: {card.latest_correction.isoformat()}
+- latest correction: {card.latest_correction.isoformat() if card.latest_correction else "none"}
 - documents without stored pages (no words): {card.documents_without_pages}
 - content sha256: `{card.content_sha256}`
 

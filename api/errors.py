@@ -15,6 +15,8 @@ class ErrorBody(BaseModel):
 class ApiError(Exception):
     code = "bad_request"
     status = 400
+    headers: dict[str, str] | None = None
+    """Response headers, e.g. `WWW-Authenticate` of a 401."""
 
     def __init__(self, reason: str):
         super().__init__(reason)

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
-from sqlalchemy import delete, event, func, or_, select
+from sqlalchemy import ColumnElement, delete, event, func, not_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import ApiError, DocumentNotFound
 from api.settings import GovernanceSettings, get_settings
+from api.store.documents import ALL_DOCUMENTS
 from api.store.models import (
     ClassificationRow,
     DocumentRow,
@@ -373,20 +374,48 @@ def _group_view(session: Session, group: DuplicateGroupRow) -> DuplicateGroupVie
     )
 
 
-def list_groups(sessions: sessionmaker[Session], status: str | None, limit: int) -> list[DuplicateGroupView]:
+def visible_groups(visible: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Duplicate groups all of whose members are `visible` (a clause on DocumentRow): a group with a member
+    the caller may not see would tell that such a document exists."""
+    unseen = (
+        select(DuplicateMemberRow.group_id)
+        .join(DocumentRow, DocumentRow.id == DuplicateMemberRow.document_id)
+        .where(not_(visible))
+    )
+    return DuplicateGroupRow.id.not_in(unseen)
+
+
+def visible_review_items(visible: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Review items of a `visible` document or of a group in `visible_groups`."""
+    return or_(
+        ReviewItemRow.document_id.in_(select(DocumentRow.id).where(visible)),
+        ReviewItemRow.group_id.in_(select(DuplicateGroupRow.id).where(visible_groups(visible))),
+    )
+
+
+def list_groups(
+    sessions: sessionmaker[Session], status: str | None, limit: int, visible: ColumnElement[bool] = ALL_DOCUMENTS
+) -> list[DuplicateGroupView]:
     with sessions() as session:
-        query = select(DuplicateGroupRow).order_by(DuplicateGroupRow.created_at.desc()).limit(min(limit, MAX_LIST))
+        query = (
+            select(DuplicateGroupRow)
+            .where(visible_groups(visible))
+            .order_by(DuplicateGroupRow.created_at.desc())
+            .limit(min(limit, MAX_LIST))
+        )
         if status:
             query = query.where(DuplicateGroupRow.status == status)
         return [_group_view(session, group) for group in session.scalars(query)]
 
 
 def decide_group(
-    sessions: sessionmaker[Session], group_id: str, decision: Decision, confirm: bool
+    sessions: sessionmaker[Session], group_id: str, decision: Decision, confirm: bool,
+    visible: ColumnElement[bool] = ALL_DOCUMENTS,
 ) -> DuplicateGroupView:
     """Confirm (one văn bản: the original is authoritative, copies linked to it) or reject a group."""
     with sessions.begin() as session:
-        group = session.get(DuplicateGroupRow, group_id)
+        query = select(DuplicateGroupRow).where(DuplicateGroupRow.id == group_id, visible_groups(visible))
+        group = session.scalars(query).one_or_none()
         if group is None:
             raise GroupNotFound(f"no duplicate group with id {group_id!r}")
         if group.status != PROPOSED:
@@ -424,18 +453,12 @@ def _item_view(row: ReviewItemRow) -> ReviewItem:
     return ReviewItem.model_validate(row, from_attributes=True)
 
 
-def list_review(sessions: sessionmaker[Session], status: str, kind: str | None, limit: int) -> list[ReviewItem]:
-    with sessions() as session:
-        query = select(ReviewItemRow).where(ReviewItemRow.status == status)
-        if kind:
-            query = query.where(ReviewItemRow.kind == kind)
-        query = query.order_by(ReviewItemRow.created_at, ReviewItemRow.id).limit(min(limit, MAX_LIST))
-        return [_item_view(row) for row in session.scalars(query)]
-
-
-def resolve_review(sessions: sessionmaker[Session], item_id: str, decision: Decision) -> ReviewItem:
+def resolve_review(
+    sessions: sessionmaker[Session], item_id: str, decision: Decision, visible: ColumnElement[bool] = ALL_DOCUMENTS
+) -> ReviewItem:
     with sessions.begin() as session:
-        item = session.get(ReviewItemRow, item_id)
+        query = select(ReviewItemRow).where(ReviewItemRow.id == item_id, visible_review_items(visible))
+        item = session.scalars(query).one_or_none()
         if item is None:
             raise ReviewItemNotFound(f"no review item with id {item_id!r}")
         if item.status != OPEN:
@@ -472,7 +495,9 @@ def set_retention(sessions: sessionmaker[Session], document_id: str, choice: Ret
         return RetentionDecision.model_validate(row, from_attributes=True)
 
 
-def document_governance(sessions: sessionmaker[Session], document_id: str) -> DocumentGovernance:
+def document_governance(
+    sessions: sessionmaker[Session], document_id: str, visible: ColumnElement[bool] = ALL_DOCUMENTS
+) -> DocumentGovernance:
     with sessions() as session:
         document = session.get(DocumentRow, document_id)
         if document is None:
@@ -481,7 +506,8 @@ def document_governance(sessions: sessionmaker[Session], document_id: str) -> Do
         stored = session.get(ClassificationRow, document_id)
         history = _retention_views(session, document_id)
         groups = session.scalars(select(DuplicateGroupRow).join(DuplicateMemberRow).where(
-            DuplicateMemberRow.document_id == document_id).order_by(DuplicateGroupRow.created_at))
+            DuplicateMemberRow.document_id == document_id, visible_groups(visible)
+        ).order_by(DuplicateGroupRow.created_at))
         return DocumentGovernance(
             document_id=document_id,
             classification=Classification.model_validate(stored.classification) if stored else None,

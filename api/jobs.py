@@ -32,6 +32,7 @@ from api.store.models import DocumentPagesRow, DocumentRow, JobRow, JobStatus, u
 from inference.errors import InputError
 from inference.options import PipelineOptions
 from inference.pipeline import extract_document_pages
+from inference.sandbox import SandboxLimits, run_limited
 from inference.schema import DocumentStatus, ExtractionResult, Page
 
 logger = logging.getLogger(__name__)
@@ -116,20 +117,22 @@ class JobQueue:
                 ).first()
                 if job_id is None:
                     return None
-                taken = session.execute(
-                    update(JobRow)
-                    .where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED)
-                    .values(
-                        status=JobStatus.RUNNING,
-                        attempts=JobRow.attempts + 1,
-                        locked_by=worker_id,
-                        started_at=now,
-                        heartbeat_at=now,
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-                if taken.rowcount == 1:
+                if _take(session, job_id, worker_id, now):
                     return _start_document(session, job_id)
+
+    def claim_document(self, document_id: str, worker_id: str) -> ClaimedJob | None:
+        """Claim the queued job of one document (batch ingestion, which ran the pipeline itself);
+        None when it has none, e.g. a service worker took it first."""
+        with self._sessions.begin() as session:
+            job_id = session.scalars(
+                select(JobRow.id)
+                .where(JobRow.document_id == document_id, JobRow.status == JobStatus.QUEUED)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            ).first()
+            if job_id is None or not _take(session, job_id, worker_id, utc_now()):
+                return None
+            return _start_document(session, job_id)
 
     def heartbeat(self, job_id: str, worker_id: str) -> bool:
         with self._sessions.begin() as session:
@@ -191,6 +194,18 @@ def _is_abandoned(job: JobRow, stale_before: datetime) -> bool:
     return job.heartbeat_at is None or job.heartbeat_at < stale_before or owner_is_gone(job.locked_by)
 
 
+def _take(session: Session, job_id: str, worker_id: str, now: datetime) -> bool:
+    """Mark a queued job running for `worker_id`; False when someone else took it meanwhile."""
+    taken = session.execute(
+        update(JobRow)
+        .where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED)
+        .values(status=JobStatus.RUNNING, attempts=JobRow.attempts + 1, locked_by=worker_id, started_at=now,
+                heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return taken.rowcount == 1
+
+
 def _start_document(session: Session, job_id: str) -> ClaimedJob:
     job = session.get_one(JobRow, job_id)
     document = session.get_one(DocumentRow, job.document_id)
@@ -235,11 +250,14 @@ class JobWorker:
         index: int,
         poll_seconds: float,
         heartbeat_seconds: float,
+        sandbox: SandboxLimits,
     ):
         self.worker_id = worker_identity(index)
         self._queue = queue
         self._blobs = blobs
         self._options = options
+        self._sandbox = sandbox
+        """Time and memory of the process that reads each file (it is untrusted)."""
         self._poll_seconds = poll_seconds
         self._heartbeat_seconds = heartbeat_seconds
         self._stopping = threading.Event()
@@ -276,7 +294,8 @@ class JobWorker:
     def _process(self, job: ClaimedJob) -> None:
         try:
             # Resolved for each job, so a newly promoted model is used without a restart.
-            pages, result = extract_document_pages(self._blobs.read(job.sha256), job.filename, self._options())
+            data, options = self._blobs.read(job.sha256), self._options()
+            pages, result = run_limited(extract_document_pages, data, job.filename, options, limits=self._sandbox)
         except InputError as error:
             self._queue.fail(job, self.worker_id, error.reason)
         except Exception:

@@ -62,6 +62,7 @@ def start_workers(runtime: Runtime) -> list[JobWorker]:
             index=index,
             poll_seconds=settings.job_poll_seconds,
             heartbeat_seconds=settings.job_stale_seconds / HEARTBEATS_PER_STALE_PERIOD,
+            sandbox=settings.security.pipeline,
         )
         for index in range(settings.job_workers)
     ]

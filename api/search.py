@@ -15,7 +15,7 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,13 +25,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
+from api.auth.principal import Principal, readable_modes
 from api.errors import ApiError, DocumentNotFound
 from api.exchange.changes import record_change
 from api.runtime import Runtime
 from api.settings import Settings
 from api.store.documents import find_by_id, find_by_sha256
 from api.store.models import DocumentRow
-from inference.schema import DocumentStatus, ExtractionResult, Fields, Page
+from inference.schema import DocumentAccess, DocumentStatus, ExtractionResult, Fields, Page
+from inference.search.access import AccessScope
 from inference.search.embedders import EMBEDDERS
 from inference.search.engine import SNAPSHOT_FILES, IndexInput, SearchEngine, SearchHit, SearchResponse
 from inference.search.query import SearchFilters
@@ -62,16 +64,21 @@ class SearchService:
 
     # --- reading ---------------------------------------------------------------------------------
 
-    def search(self, query: str, k: int, filters: SearchFilters) -> SearchResponse:
+    def search(
+        self, query: str, k: int, filters: SearchFilters, scope: AccessScope, ignore: Collection[str] = ()
+    ) -> SearchResponse:
         with self._lock:
-            return self._current().search(query, k, filters)
+            return self._current().search(query, k, filters, scope, ignore)
 
-    def similar(self, document_id: str, k: int) -> list[SearchHit]:
+    def similar(self, document_id: str, k: int, scope: AccessScope) -> list[SearchHit]:
+        """DocumentNotFound alike for a document that is not indexed and for one the scope may not see."""
         with self._lock:
-            engine = self._current()
-            if document_id not in engine:
-                raise DocumentNotFound(f"no indexed document {document_id!r} (not stored, or not extracted yet)")
-            return engine.similar(document_id, k)
+            try:
+                return self._current().similar(document_id, k, scope)
+            except KeyError:
+                raise DocumentNotFound(
+                    f"no indexed document {document_id!r} (not stored, or not extracted yet)"
+                ) from None
 
     def _current(self) -> SearchEngine:
         version = self._read_current()
@@ -184,7 +191,17 @@ def search_service(runtime: Runtime) -> SearchService:
         return _SERVICES[directory]
 
 
+def access_scope(principal: Principal) -> AccessScope:
+    """What a principal sees of the index: the same rule as `Principal.may_read` (tests hold them equal)."""
+    return AccessScope(agencies=principal.scope, clearance=principal.clearance, modes=readable_modes(principal.roles),
+                       reveal_personal_data=principal.reveal_personal_data)
+
+
 # --- the store side ------------------------------------------------------------------------------
+
+
+def document_access(row: DocumentRow) -> DocumentAccess:
+    return DocumentAccess(agency_code=row.agency_code, secrecy=row.secrecy, access_mode=row.access_mode)
 
 
 def index_input(row: DocumentRow) -> IndexInput | None:
@@ -192,7 +209,21 @@ def index_input(row: DocumentRow) -> IndexInput | None:
         return None
     result = ExtractionResult.model_validate(row.result)
     fields = Fields.model_validate(row.fields) if row.fields is not None else result.fields
-    return IndexInput(key=row.id, fields=fields, text=result.text, external_id=row.external_id)
+    return IndexInput(key=row.id, fields=fields, text=result.text, external_id=row.external_id,
+                      **dict(document_access(row)))
+
+
+def reindex_document(runtime: Runtime, document_id: str) -> None:
+    """Index a document again from its row (its corrected fields, its access) once those are committed.
+    A failure is logged, never fails the change: `vanthu reindex` repairs the index."""
+    try:
+        with runtime.sessions() as session:
+            row = find_by_id(session, document_id)
+            item = index_input(row) if row is not None else None
+        if item is not None:
+            search_service(runtime).index([item])
+    except Exception:
+        logger.exception("document %s could not be indexed again; run `vanthu reindex`", document_id)
 
 
 def _stored_documents(sessions: sessionmaker[Session]) -> Iterator[IndexInput]:
@@ -223,7 +254,8 @@ def index_on_commit(runtime: Runtime) -> Callable[[Session, DocumentRow, list[Pa
     Indexing failures are logged, never fail the job: `vanthu reindex` repairs the index."""
 
     def hook(session: Session, document: DocumentRow, pages: list[Page], result: ExtractionResult) -> None:
-        item = IndexInput(key=document.id, fields=result.fields, text=result.text, external_id=document.external_id)
+        item = IndexInput(key=document.id, fields=result.fields, text=result.text, external_id=document.external_id,
+                          **dict(document_access(document)))
 
         def after_commit(_: Session) -> None:
             try:

@@ -11,6 +11,9 @@ from pathlib import Path
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.auth.settings import AuthSettings
+from api.security import SecuritySettings
+from api.settings_admin import ReviewSettings, TrainingSettings
 from inference.options import PipelineOptions
 from inference.governance.qc import QcThresholds
 from inference.search.engine import SearchOptions
@@ -45,6 +48,12 @@ class Settings(BaseSettings):
     pipeline: PipelineOptions = Field(default_factory=PipelineOptions)
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings)
     exchange: ExchangeSettings = Field(default_factory=ExchangeSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
+    training: TrainingSettings = Field(default_factory=TrainingSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    """Logins and API keys; `VANTHU_AUTH__JWT_SECRET` signs the access tokens."""
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    """Rate limits, CORS origins, time and memory of the processes reading uploads (`VANTHU_SECURITY__*`)."""
     search: SearchOptions = Field(default_factory=SearchOptions)
     """Search indexes live in `<data_dir>/search`; e.g. `VANTHU_SEARCH__EMBEDDER_PATH=/models/my-bi-encoder`."""
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, gt=0)

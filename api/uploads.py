@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PureWindowsPath
 
 from fastapi import Request
@@ -40,6 +41,8 @@ UPLOAD_OPENAPI = {
 class Upload:
     filename: str
     data: bytes
+    form: dict[str, str] = field(default_factory=dict)
+    """The text parts sent beside the file (e.g. `secrecy`, `access_mode` of `POST /v1/documents`)."""
 
 
 async def read_upload(request: Request, max_bytes: int) -> Upload:
@@ -60,7 +63,8 @@ async def read_upload(request: Request, max_bytes: int) -> Upload:
     except ClientDisconnect as error:  # nobody reads the answer; this keeps it out of the error log
         raise MalformedUpload("the client disconnected before the upload was complete") from error
     try:
-        return await _file_part(form.get(FILE_FIELD), max_bytes)
+        upload = await _file_part(form.get(FILE_FIELD), max_bytes)
+        return Upload(upload.filename, upload.data, {k: v for k, v in form.multi_items() if isinstance(v, str)})
     finally:
         await form.close()
 
@@ -90,6 +94,8 @@ def _too_large(max_bytes: int) -> TooLarge:
 
 
 def clean_filename(filename: str | None) -> str:
-    """The last path component only (clients send `C:\\scans\\a.pdf` or `../a.pdf`)."""
-    name = PureWindowsPath(filename or "").name.strip()
-    return name[-MAX_FILENAME_CHARS:] if name else "upload"
+    """The last path component only (clients send `C:\\scans\\a.pdf` or `../a.pdf`), without control and
+    invisible formatting characters (NUL, which PostgreSQL refuses, line breaks, right-to-left overrides)."""
+    visible = "".join(c for c in filename or "" if unicodedata.category(c)[0] != "C")
+    name = PureWindowsPath(visible).name.strip()
+    return name[-MAX_FILENAME_CHARS:] if name.strip(".") else "upload"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,8 +14,10 @@ from tqdm import tqdm
 from eval import reports
 from eval.datasets import LabelledDocument, load_labels
 from eval.metrics import canonical, cer, exact
+from inference.kie import create_extractor
 from inference.options import PipelineOptions
-from inference.pipeline import extract_document
+from inference.pipeline import extract_document, extract_document_pages
+from inference.schema import ExtractionResult
 
 EXACT_FIELDS = (
     "number", "issued_date", "type_name", "organ_name", "parent_organ_name", "place",
@@ -58,15 +62,52 @@ def score_document(doc: LabelledDocument, predicted: dict[str, object], seconds:
     )
 
 
-def evaluate(dataset_dir: Path, options: PipelineOptions | None = None) -> ExtractionReport:
-    documents = load_labels(dataset_dir)
-    scores = []
-    started = time.perf_counter()
-    for doc in tqdm(documents, desc="extraction", unit="doc"):
+@dataclass
+class ExtractedDocument:
+    """One labelled document through the pipeline: the whole result (evidence boxes too) and its score."""
+
+    document: LabelledDocument
+    result: ExtractionResult
+    score: DocumentScore
+
+
+def extract_labelled(dataset_dir: Path, options: PipelineOptions | None = None,
+                     limit: int | None = None) -> Iterator[ExtractedDocument]:
+    """The (first `limit`) documents of a labelled set, extracted and scored one by one."""
+    for doc in tqdm(load_labels(dataset_dir)[:limit], desc="extraction", unit="doc"):
         t0 = time.perf_counter()
         result = extract_document((dataset_dir / doc.file).read_bytes(), doc.file, options)
         predicted = result.fields.model_dump(mode="json")
-        scores.append(score_document(doc, predicted, time.perf_counter() - t0))
+        yield ExtractedDocument(doc, result, score_document(doc, predicted, time.perf_counter() - t0))
+
+
+def evaluate(dataset_dir: Path, options: PipelineOptions | None = None) -> ExtractionReport:
+    started = time.perf_counter()
+    scores = [extracted.score for extracted in extract_labelled(dataset_dir, options)]
+    return report_of(dataset_dir, scores, time.perf_counter() - started)
+
+
+def evaluate_extractors(dataset_dir: Path, extractors: list[str],
+                        options: PipelineOptions | None = None) -> dict[str, ExtractionReport]:
+    """Several field extractors on the same pages: each document is read (OCR) once, then every extractor
+    reads its fields from those pages. A document's seconds are its reading plus that extractor's."""
+    options = options or PipelineOptions()
+    scores: dict[str, list[DocumentScore]] = {name: [] for name in extractors}
+    spent = dict.fromkeys(extractors, 0.0)
+    for doc in tqdm(load_labels(dataset_dir), desc="extraction", unit="doc"):
+        t0 = time.perf_counter()
+        pages, _ = extract_document_pages((dataset_dir / doc.file).read_bytes(), doc.file, options)
+        reading = time.perf_counter() - t0
+        for name in extractors:
+            t1 = time.perf_counter()
+            fields = create_extractor(name, options.model_dirs).extract(pages).fields.model_dump(mode="json")
+            seconds = reading + time.perf_counter() - t1
+            scores[name].append(score_document(doc, fields, seconds))
+            spent[name] += seconds
+    return {name: report_of(dataset_dir, scores[name], spent[name]) for name in extractors}
+
+
+def report_of(dataset_dir: Path, scores: list[DocumentScore], seconds: float) -> ExtractionReport:
     accuracy = {f: round(sum(s.exact[f] for s in scores) / len(scores), 4) for f in EXACT_FIELDS}
     subject = round(sum(s.subject_cer for s in scores) / len(scores), 4)
     acceptance = {f: accuracy[f] >= bar for f, bar in ACCEPTANCE.items()} | {"subject_cer": subject <= SUBJECT_CER_BAR}
@@ -74,7 +115,7 @@ def evaluate(dataset_dir: Path, options: PipelineOptions | None = None) -> Extra
         dataset=str(dataset_dir),
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         documents=len(scores),
-        seconds=round(time.perf_counter() - started, 1),
+        seconds=round(seconds, 1),
         field_accuracy=accuracy,
         subject_cer=subject,
         acceptance=acceptance,
@@ -93,7 +134,7 @@ def markdown(report: ExtractionReport) -> str:
     ]
     for field, value in report.field_accuracy.items():
         bar = ACCEPTANCE.get(field)
-        lines.append(f"| {field} | {value:.3f} | {'≥ %.2f' % bar if bar else ''} |")
+        lines.append(f"| {field} | {value:.3f} | {f'≥ {bar:.2f}' if bar else ''} |")
     lines += [f"| subject (mean CER) | {report.subject_cer:.3f} | ≤ {SUBJECT_CER_BAR} |", "", "## Misses", ""]
     for score in report.scores:
         misses = [f for f, ok in score.exact.items() if not ok]

@@ -83,6 +83,8 @@ class LayoutScore(BaseModel):
     map50: float
     map75: float
     per_class: dict[str, float]
+    per_class50: dict[str, float]
+    """AP at IoU 0.50 per class."""
 
 
 def iou(a: BBox, b: BBox) -> float:
@@ -140,6 +142,7 @@ def layout_map(predicted: list[LayoutBox], truth: list[LayoutBox]) -> LayoutScor
         map50=mean([aps[0] for aps in per_threshold.values()]),
         map75=mean([aps[IOU_THRESHOLDS.index(0.75)] for aps in per_threshold.values()]),
         per_class={label: mean(aps) for label, aps in per_threshold.items()},
+        per_class50={label: round(aps[0], 4) for label, aps in per_threshold.items()},
     )
 
 

@@ -615,7 +615,7 @@ def _inspect_pdf_page(pdf: pdfium.PdfDocument, index: int, limits: LoadLimits, m
         width, height = page.get_size()
         needs_ocr = _pdf_needs_ocr(text_words, scan, min_text_chars)
         # Here, with the page open and its objects checked: rendering it later costs both again.
-        thumbnail = None if needs_ocr else _grey_rendering(page, THUMBNAIL_DPI)
+        thumbnail = None if needs_ocr else _grey_rendering(page, index, THUMBNAIL_DPI, limits)
     finally:
         page.close()
     return SourcePage(
@@ -631,8 +631,14 @@ def _inspect_pdf_page(pdf: pdfium.PdfDocument, index: int, limits: LoadLimits, m
     )
 
 
-def _grey_rendering(page: pdfium.PdfPage, dpi: int) -> np.ndarray:
+def _grey_rendering(page: pdfium.PdfPage, index: int, dpi: int, limits: LoadLimits) -> np.ndarray:
+    _check_page_pixels(page, index, dpi, limits)
     return page.render(scale=dpi / 72, rev_byteorder=True).to_numpy().max(axis=2)
+
+
+def _check_page_pixels(page: pdfium.PdfPage, index: int, dpi: int, limits: LoadLimits) -> None:
+    width, height = (math.ceil(side * dpi / 72) for side in page.get_size())
+    _check_pixels(width, height, f"Page {index + 1} at {dpi} dpi", limits)
 
 
 def _pdf_needs_ocr(text_words: list[Word], scan: _ObjectScan, min_text_chars: int) -> bool:
@@ -647,12 +653,10 @@ def _render_pdf(data: bytes, index: int, dpi: int, limits: LoadLimits, annotatio
     with _open_pdf(data) as pdf:
         page = _page(pdf, index)
         try:
-            scale = dpi / 72
-            width, height = (math.ceil(side * scale) for side in page.get_size())
-            _check_pixels(width, height, f"Page {index + 1} at {dpi} dpi", limits)
+            _check_page_pixels(page, index, dpi, limits)
             _check_embedded_images(_scan_objects(page), index, limits)
             bitmap = page.render(
-                scale=scale, may_draw_forms=annotations, draw_annots=annotations, rev_byteorder=True
+                scale=dpi / 72, may_draw_forms=annotations, draw_annots=annotations, rev_byteorder=True
             )
             return np.ascontiguousarray(bitmap.to_numpy())
         finally:
@@ -703,8 +707,24 @@ def _open_image(data: bytes, media_type: str, limits: LoadLimits) -> Iterator[Im
         raise CorruptFile(f"The {kind} image is damaged, truncated or in an encoding we cannot read ({exc}).") from exc
 
 
-def _frame_count(image: Image.Image, media_type: str) -> int:
-    return getattr(image, "n_frames", 1) if media_type == TIFF else 1
+def _frame_count(image: Image.Image, media_type: str, limits: LoadLimits) -> int:
+    """Frames of a TIFF, walked no further than one past the page limit (a file can chain millions)."""
+    if media_type != TIFF:
+        return 1
+    count = 1
+    while _has_frame(image, count):
+        count += 1
+        if count > limits.max_pages:
+            raise TooLarge(f"The file has more than {limits.max_pages} pages; at most {limits.max_pages} are accepted.")
+    return count
+
+
+def _has_frame(image: Image.Image, index: int) -> bool:
+    try:
+        image.seek(index)
+    except EOFError:
+        return False
+    return True
 
 
 def _load_frame(image: Image.Image, index: int, limits: LoadLimits) -> None:
@@ -716,8 +736,7 @@ def _load_frame(image: Image.Image, index: int, limits: LoadLimits) -> None:
 
 def _inspect_image(data: bytes, media_type: str, limits: LoadLimits) -> list[SourcePage]:
     with _open_image(data, media_type, limits) as image:
-        count = _frame_count(image, media_type)
-        _check_page_count(count, limits)
+        count = _frame_count(image, media_type, limits)
         return [_inspect_frame(image, index, limits) for index in range(count)]
 
 
@@ -761,7 +780,7 @@ def _orientation(image: Image.Image) -> int:
 
 def _render_image(data: bytes, media_type: str, index: int, dpi: int, limits: LoadLimits) -> np.ndarray:
     with _open_image(data, media_type, limits) as image:
-        count = _frame_count(image, media_type)
+        count = _frame_count(image, media_type, limits)
         if 0 <= index < count:
             return _render_frame(image, index, dpi, limits)
     raise IndexError(f"page index {index} out of range for a {count}-page image file")

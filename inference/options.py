@@ -20,13 +20,17 @@ class PipelineOptions(BaseModel):
     """Scanned pages are resampled to this resolution before OCR."""
     field_extractor: str = "rules"
     """"rules" (Decree 30 / HD 36 layout rules) or "layoutlm" (the trained tagger, models/artifacts/kie)."""
-    workers: int = 2
-    """Processes used to OCR the pages of one file."""
+    workers: int = Field(default=2, ge=0)
+    """Processes used to OCR the pages of one file; 0 reads them in the calling process (batch ingestion,
+    whose worker processes each read whole files)."""
     min_text_layer_chars: int = 40
     """A born-digital page with fewer real characters than this is OCRed instead."""
     model_dirs: dict[str, str] = Field(default_factory=dict)
     """Artifact directory by model name ("digits", "syllables", ...); a name not given uses the committed
     default under models/artifacts. The service fills it from its model registry for each job."""
+    layout_engine: str | None = None
+    """Regions of every page in the result (`ExtractionResult.regions`): "model" (the trained layout network,
+    models/artifacts/layout) or "rules" (what the rule extractor locates); None: no regions."""
     restore_diacritics: bool = True
     """Restore Vietnamese marks OCR lost or swapped ("xuât" -> "xuất") with the syllable model
     (inference.diacritics, models/artifacts/syllables/v1). OCR words only; text layers are never touched."""

@@ -15,16 +15,18 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
+import cv2
 import numpy as np
 
 from inference.diacritics import DiacriticRestorer
 from inference.governance.images import with_thumbnail_hashes
 from inference.io import SourceDocument, SourcePage, inspect_document, render_page
-from inference.kie import FIELD_EXTRACTORS, Extraction
+from inference.kie import Extraction, create_extractor
 from inference.layout import assign_lines
+from inference.layout_engines import LayoutEngine, create_layout_engine
 from inference.ocr import OCR_ENGINES, OcrEngine
 from inference.options import LoadLimits, PipelineOptions
-from inference.prepare import prepare_page, turn
+from inference.prepare import PreparedPage, prepare_page, turn
 from inference.reread import (
     DIGIT_READERS,
     DigitReader,
@@ -40,6 +42,8 @@ from inference.schema import BBox, DocumentQuality, ExtractionResult, Page, Page
 DIGIT_MODEL_FILE = "model.onnx"
 LANDSCAPE_RATIO = 1.15
 LOW_CONFIDENCE = 0.7
+LAYOUT_DPI = 50
+"""Born-digital pages are rendered this small for the layout engine (the model's input is 384 px high)."""
 """Mean word confidence below which orientation is checked: upright print reads at ~0.9, upside-down
 text at ~0.45."""
 
@@ -59,6 +63,8 @@ class PageTask:
     restore_diacritics: bool = True  # diacritics stage (inference.diacritics)
     digit_model: str | None = None
     syllable_model: str | None = None
+    layout_engine: str | None = None
+    layout_model: str | None = None
     """Artifacts resolved by the caller (None = the committed defaults); part of the task, so the pool's
     workers load a newly promoted model on the next page they read."""
 
@@ -77,6 +83,16 @@ def _digit_reader(name: str, model: str | None) -> DigitReader:
 @cache
 def _restorer(model: str | None) -> DiacriticRestorer:  # diacritics stage: the syllable model, loaded once per worker
     return DiacriticRestorer(model)
+
+
+@cache
+def _layout(name: str, model: str | None) -> LayoutEngine:  # the layout engine, loaded once per worker
+    return create_layout_engine(name, {"layout": model} if model else {})
+
+
+def layout_image(prepared: PreparedPage) -> np.ndarray:
+    """The prepared page with every ink back on it (print, red, blue), as the layout model was trained to see."""
+    return np.minimum(np.minimum(prepared.print_layer, prepared.red_layer), prepared.blue_layer)
 
 
 def _upright(engine: OcrEngine, rgb: np.ndarray, dpi: int) -> tuple[np.ndarray, int]:
@@ -113,9 +129,11 @@ def read_scanned_page(task: PageTask) -> Page:
         stamps = stamp_words(engine, prepared.red_layer, task.dpi) if task.index == 0 else []
     quality = prepared.quality.model_copy(update={"mean_word_confidence": round(_mean_confidence(words), 3) if words else None})
     height, width = prepared.print_layer.shape
+    regions = (_layout(task.layout_engine, task.layout_model).regions(layout_image(prepared), words, task.index)
+               if task.layout_engine and not prepared.quality.blank else [])
     return Page(
         index=task.index, kind=PageKind.SCANNED, width=width, height=height, words=assign_lines(words),
-        stamps=stamps, quality=quality,
+        stamps=stamps, quality=quality, regions=regions,
     )
 
 
@@ -167,16 +185,31 @@ def _exit_with(owner: int) -> None:
     threading.Thread(target=watch, name="vanthu-owner-watch", daemon=True).start()
 
 
-@cache
-def _pool(workers: int) -> Executor:
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("forkserver"),
-        initializer=_exit_with,
-        initargs=(os.getpid(),),
-    )
-    atexit.register(pool.shutdown, wait=False, cancel_futures=True)
-    return pool
+_POOLS: dict[int, Executor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def worker_pool(workers: int) -> Executor:
+    """The process pool of this process (forkserver; models stay loaded in its workers)."""
+    with _POOLS_LOCK:
+        if workers not in _POOLS:
+            pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_exit_with,
+                initargs=(os.getpid(),),
+            )
+            atexit.register(pool.shutdown, wait=False, cancel_futures=True)
+            _POOLS[workers] = pool
+        return _POOLS[workers]
+
+
+def discard_worker_pool(workers: int) -> None:
+    """Stop the pool (broken when one of its workers died); the next `worker_pool` call starts a new one."""
+    with _POOLS_LOCK:
+        pool = _POOLS.pop(workers, None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _artifact(options: PipelineOptions, model: str, filename: str) -> str | None:
@@ -192,14 +225,27 @@ def read_pages(data: bytes, source: SourceDocument, options: PipelineOptions) ->
             restore_diacritics=options.restore_diacritics,  # diacritics stage
             digit_model=_artifact(options, "digits", DIGIT_MODEL_FILE),
             syllable_model=options.model_dirs.get("syllables"),
+            layout_engine=options.layout_engine, layout_model=options.model_dirs.get("layout"),
         )
 
-    pool = _pool(options.workers)
+    page_map = worker_pool(options.workers).map if options.workers else map  # 0: in this process
     scanned_pages = [p for p in source.pages if p.needs_ocr]
     drawn_pages = [p for p in source.pages if not p.needs_ocr and p.appearance_boxes]
-    scanned = dict(zip([p.index for p in scanned_pages], pool.map(read_scanned_page, map(task, scanned_pages))))
-    drawn = dict(zip([p.index for p in drawn_pages], pool.map(read_appearances, map(task, drawn_pages))))
-    return [scanned.get(p.index) or read_text_page(p, options.ocr_dpi, drawn.get(p.index, [])) for p in source.pages]
+    scanned = dict(zip([p.index for p in scanned_pages], page_map(read_scanned_page, map(task, scanned_pages))))
+    drawn = dict(zip([p.index for p in drawn_pages], page_map(read_appearances, map(task, drawn_pages))))
+    pages = [scanned.get(p.index) or read_text_page(p, options.ocr_dpi, drawn.get(p.index, [])) for p in source.pages]
+    return [with_regions(page, data, source.media_type, options) for page in pages]
+
+
+def with_regions(page: Page, data: bytes, media_type: str, options: PipelineOptions) -> Page:
+    """A born-digital page with the layout engine's regions, found on a small rendering of the page (scanned
+    pages get theirs in the worker that read them)."""
+    if not options.layout_engine or page.kind != PageKind.BORN_DIGITAL or page.quality.blank:
+        return page
+    rgb = render_page(data, media_type, page.index, LAYOUT_DPI, options.limits)
+    engine = _layout(options.layout_engine, options.model_dirs.get("layout"))
+    return page.model_copy(update={"regions": engine.regions(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), page.words,
+                                                             page.index)})
 
 
 def _warnings(source: SourceDocument, pages: list[Page], extraction: Extraction) -> list[str]:
@@ -229,7 +275,7 @@ def extract_pages(data: bytes, source: SourceDocument, options: PipelineOptions)
     pages = [p.model_copy(update={"quality": p.quality.model_copy(update={"dpi": source_dpi[p.index]})}) for p in pages]
     thumbnails = {p.index: p.thumbnail for p in source.pages}
     pages = [with_thumbnail_hashes(p, thumbnails[p.index]) for p in pages]  # governance dedup
-    extraction = FIELD_EXTRACTORS.create(options.field_extractor).extract(pages)
+    extraction = create_extractor(options.field_extractor, options.model_dirs).extract(pages)
     text = "\f".join(p.text for p in pages)
     result = ExtractionResult(
         file=source.filename,
@@ -241,6 +287,7 @@ def extract_pages(data: bytes, source: SourceDocument, options: PipelineOptions)
         evidence=extraction.evidence,
         quality=_quality(pages, extraction, text),
         warnings=_warnings(source, pages, extraction),
+        regions=[region for page in pages for region in page.regions],
     )
     return pages, result
 

@@ -19,6 +19,8 @@ RED_MIN_PIXELS = 0.0015
 BLUE_MIN_PIXELS = 0.0004
 BLANK_INK_COVERAGE = 0.0015
 MAX_SKEW_DEGREES = 5.0
+MIN_DESKEW_DEGREES = 0.3
+"""A smaller skew is left alone: rotating would blur the print more than the slant hurts OCR."""
 
 
 @dataclass
@@ -43,6 +45,8 @@ def colour_masks(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def flatten_illumination(gray: np.ndarray) -> np.ndarray:
     """Divide by the estimated paper brightness, so grey photocopies and uneven light become white paper."""
+    if min(gray.shape) < 8:  # a sliver of an image: an eighth of it would be empty
+        return gray
     small = cv2.resize(gray, None, fx=0.125, fy=0.125, interpolation=cv2.INTER_AREA)
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
     background = cv2.medianBlur(background, 5)
@@ -79,11 +83,12 @@ def estimate_skew(ink: np.ndarray) -> float:
     return float(best)
 
 
-def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
-    centre = (gray.shape[1] / 2, gray.shape[0] / 2)
+def rotate(image: np.ndarray, angle: float) -> np.ndarray:
+    """A grey or RGB image turned by `angle` degrees about its centre, same size, white where corners come in."""
+    centre = (image.shape[1] / 2, image.shape[0] / 2)
     matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
     return cv2.warpAffine(
-        gray, matrix, (gray.shape[1], gray.shape[0]), flags=cv2.INTER_LINEAR, borderValue=255
+        image, matrix, (image.shape[1], image.shape[0]), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255)
     )
 
 
@@ -114,7 +119,7 @@ def prepare_page(rgb: np.ndarray, dpi: float, rotation: int = 0) -> PreparedPage
     blank = coverage < BLANK_INK_COVERAGE and blue.mean() < BLUE_MIN_PIXELS
     skew = 0.0 if blank else estimate_skew(ink)
     signals = {"sharpness": sharpness(print_layer, ink), "edge_ink": edge_ink(ink, dpi)}  # governance QC
-    if abs(skew) >= 0.3:
+    if abs(skew) >= MIN_DESKEW_DEGREES:
         print_layer, red_layer, blue_layer = (rotate(layer, skew) for layer in (print_layer, red_layer, blue_layer))
     quality = PageQuality(
         dpi=dpi,

@@ -10,7 +10,7 @@ read from the red layer. The words found replace whatever the page pass left in 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
 import cv2
@@ -30,6 +30,9 @@ STAMP_ANGLES = (0, -35, 35, -20, 20, -50, 50)
 """Degrees counter-clockwise tried in turn; a stamp struck rising to the right needs a negative turn."""
 _NUMBER_LABEL = re.compile(r"^s[oô6][:.]?$")
 _DIGITS_ONLY = re.compile(r"^\d{1,5}$")
+_GLUED_NUMBER = re.compile(r"^(\d{1,5})/[^\W\d]")
+"""Digits glued to a symbol that starts with a letter ("92/QĐ-UBND"; not "15/2024/NĐ-CP")."""
+_PRINTED_DIGITS = re.compile(r"^(\d{1,5})(?:/|$)")
 _LABELS = ("ngay", "thang", "nam", "so:", "nga")
 """Printed labels handwriting gets glued to; "nga" is "ngày" whose "y" the handwriting swallowed."""
 
@@ -146,9 +149,14 @@ class Gap:
     words: list[Word]
     """What the page pass read in the blank."""
     kind: GapKind = "number"
+    symbol: Word | None = None
+    """For a number printed glued to its symbol ("922/QĐ-UBND", one word of the page pass): the symbol
+    part, joined back to the digits read again; `box` is then where the page pass put the digits."""
 
 
-def _gap(before: Word, after: Word, char_width: float, words: list[Word], kind: GapKind = "number") -> Gap:
+def _gap(
+    before: Word, after: Word, char_width: float, words: list[Word], kind: GapKind = "number", glued: bool = False
+) -> Gap:
     """The blank between two printed words. A label box that swallowed handwriting beside it
     ("ngày06" read as "ngày") is cut back to the width its own letters need."""
     height = max(before.bbox.height, after.bbox.height)
@@ -161,6 +169,7 @@ def _gap(before: Word, after: Word, char_width: float, words: list[Word], kind: 
         ),
         words=words,
         kind=kind,
+        symbol=after if glued else None,
     )
 
 
@@ -194,7 +203,9 @@ def split_glued(word: Word) -> list[Word]:
 
 
 def number_gaps(line: list[Word]) -> list[Gap]:
-    """The gap after "Số:" and before the symbol ("/TTr-UBND"), with the words the page pass put there."""
+    """The gap after "Số:" and before the symbol ("/TTr-UBND"), with the words the page pass put there.
+    A number printed glued to its symbol is a gap too: Tesseract reads a clean "92/QĐ" as "922/QĐ"
+    with full confidence, and the digit reader, trained on these windows, checks it."""
     left = [w for w in line if w.bbox.x1 < 0.6]
     for i, word in enumerate(left):
         if not _NUMBER_LABEL.match(fold(word.text)):
@@ -202,6 +213,11 @@ def number_gaps(line: list[Word]) -> list[Gap]:
         for j in range(i + 1, len(left)):
             if left[j].text.startswith(("/", "-")) and len(left[j].text) > 2:
                 return [_gap(word, left[j], _char_width(line), left[i + 1 : j])]
+            glued = _GLUED_NUMBER.match(left[j].text)
+            if glued and j == i + 1:
+                digits = len(glued.group(1))
+                gap = _gap(word, _sub_word(left[j], digits, len(left[j].text)), _char_width(line), [left[j]], glued=True)
+                return [replace(gap, box=_sub_word(left[j], 0, digits).bbox)]
             if "/" in left[j].text:
                 return []
     return []
@@ -310,12 +326,15 @@ def _reread_gap(
 ) -> Word | None:
     """Handwriting found in the blue layer is read from there, whatever the page pass made of it (it
     reads "11" as "44"). Otherwise a gap reader reads the blank alone, unless the page pass already
-    read clean digits there; a window reader reads both the window and the blank and `_choose`s."""
+    read clean digits there; a window reader reads both the window and the blank and `_choose`s. A
+    number printed glued to its symbol is checked from its digits alone."""
     written = handwriting_box(handwriting, gap.window) if handwriting is not None else None
     word = read_digits(digit_reader, handwriting, written, dpi) if written is not None else None
-    printed = next((w.text for w in gap.words if _DIGITS_ONLY.match(w.text)), None)
+    printed = next((m.group(1) for w in gap.words if (m := _PRINTED_DIGITS.match(w.text))), None)
     if word is not None:
         return word
+    if gap.symbol is not None:
+        return _checked_print(read_digits(digit_reader, ink, gap.box, dpi), printed)
     if not digit_reader.window_crops:
         return None if printed else read_digits(digit_reader, ink, gap.box, dpi)
     window = read_digits(digit_reader, ink, gap.window, dpi)
@@ -323,6 +342,14 @@ def _reread_gap(
     readings = [w for w in (window and window.model_copy(update={"bbox": gap.box}), blank) if w]
     valid = [_without_padding(w) if gap.kind != "number" else w for w in readings if int(w.text) in _VALID[gap.kind]]
     return _choose(valid, printed)
+
+
+def _checked_print(reading: Word | None, printed: str | None) -> Word | None:
+    """A printed number is read again from its digits alone (a window would add the symbol's first
+    letter, "157/QĐ" -> "1571"), and replaced only by a sure, different reading."""
+    if reading is None or reading.text == printed or reading.confidence < SURE_READING:
+        return None
+    return reading
 
 
 def _without_padding(word: Word) -> Word:
@@ -345,6 +372,12 @@ def _choose(readings: list[Word], printed: str | None) -> Word | None:
     return best if best.confidence >= SURE_READING or printed is None else None
 
 
+def _joined(digits: Word, symbol: Word) -> Word:
+    box = BBox(x0=min(digits.bbox.x0, symbol.bbox.x0), y0=min(digits.bbox.y0, symbol.bbox.y0),
+               x1=max(digits.bbox.x1, symbol.bbox.x1), y1=max(digits.bbox.y1, symbol.bbox.y1))
+    return digits.model_copy(update={"text": digits.text + symbol.text, "bbox": box})
+
+
 def reread_gaps(digit_reader: DigitReader, words: list[Word], ink: np.ndarray, dpi: float,
                 handwriting: np.ndarray | None = None) -> list[Word]:
     """The page's words with the handwritten number and day gaps of the header read again; `ink` is
@@ -357,6 +390,6 @@ def reread_gaps(digit_reader: DigitReader, words: list[Word], ink: np.ndarray, d
         for gap in number_gaps(line) + date_gaps(line):
             word = _reread_gap(digit_reader, gap, ink, handwriting, dpi)
             if word is not None:
-                found.append(word)
+                found.append(_joined(word, gap.symbol) if gap.symbol else word)
                 replaced.update(id(w) for w in gap.words)
     return [w for w in words if id(w) not in replaced] + found

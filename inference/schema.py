@@ -7,7 +7,7 @@ means the same thing whatever resolution a page was rendered at.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -96,6 +96,8 @@ class Page(BaseModel):
     """Words read from stamps (urgency, secrecy, copy, incoming register): kept apart from the print,
     because a stamp is struck across the layout and its box would join unrelated lines."""
     quality: PageQuality = Field(default_factory=PageQuality)
+    regions: list[LayoutRegion] = Field(default_factory=list)
+    """Found by the configured layout engine (PipelineOptions.layout_engine); empty without one."""
 
     @property
     def text(self) -> str:
@@ -154,6 +156,25 @@ class Evidence(BaseModel):
     method: str
 
 
+LayoutLabel = Literal[
+    "motto", "issuer", "number", "place_date", "title", "kinh_gui", "body", "signature_block", "recipients",
+    "seal", "signature", "handwriting", "stamp", "digital_signature", "page_number",
+]
+"""Regions of a page: the Decree 30 components (Quốc hiệu + Tiêu ngữ, issuer, number, place and date, type +
+subject, Kính gửi, body, authority + signer block, Nơi nhận) and what is struck or written over them (red
+seal, wet signature, handwritten number or day, stamps, e-signature box), and the page number."""
+LAYOUT_LABELS: tuple[str, ...] = LayoutLabel.__args__
+
+
+class LayoutRegion(BaseModel):
+    """A region found on a page by a layout engine (inference.layout_engines); `score` in 0..1."""
+
+    page: int
+    label: LayoutLabel
+    bbox: BBox
+    score: float
+
+
 class DocumentQuality(BaseModel):
     pages: list[PageQuality] = Field(default_factory=list)
     blank_pages: list[int] = Field(default_factory=list)
@@ -179,6 +200,8 @@ class ExtractionResult(BaseModel):
     evidence: dict[str, Evidence] = Field(default_factory=dict)
     quality: DocumentQuality = Field(default_factory=DocumentQuality)
     warnings: list[str] = Field(default_factory=list)
+    regions: list[LayoutRegion] = Field(default_factory=list)
+    """Layout regions of every page, when a layout engine is configured (PipelineOptions.layout_engine)."""
 
 
 class DocumentStatus(StrEnum):
@@ -188,7 +211,36 @@ class DocumentStatus(StrEnum):
     FAILED = "failed"
 
 
-class DocumentRecord(BaseModel):
+class SecrecyLevel(IntEnum):
+    """Độ mật of a document and the clearance of a user: a user reads up to their clearance."""
+
+    none = 0
+    mat = 1
+    """Mật"""
+    toi_mat = 2
+    """Tối mật"""
+    tuyet_mat = 3
+    """Tuyệt mật"""
+
+
+class AccessMode(StrEnum):
+    """Chế độ sử dụng: who within the agency's scope may read (see `api.auth.principal.readable_modes`)."""
+
+    public = "public"
+    conditional = "conditional"
+    restricted = "restricted"
+
+
+class DocumentAccess(BaseModel):
+    """Who may see a document: its agency (and the agencies above it), its secrecy level, its access mode."""
+
+    agency_code: str | None = None
+    """The owning agency; None only before it is stored (then the uploader's agency)."""
+    secrecy: SecrecyLevel = SecrecyLevel.none
+    access_mode: AccessMode = AccessMode.public
+
+
+class DocumentRecord(DocumentAccess):
     """A stored document as the service shows it."""
 
     id: str
@@ -205,7 +257,7 @@ class DocumentRecord(BaseModel):
     """For a record imported without OCR (`vanthu import`): its id in the system it came from."""
 
 
-class DocumentSummary(BaseModel):
+class DocumentSummary(DocumentAccess):
     """A record in a listing: fields, no full text."""
 
     id: str

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.store.models import ChangeRow
+from api.store.documents import ALL_DOCUMENTS
+from api.store.models import ChangeRow, DocumentRow
 
 Entity = Literal["document", "dossier"]
 Action = Literal["create", "update", "delete"]
@@ -44,9 +45,19 @@ def record_change(session: Session, entity: Entity, entity_id: str, action: Acti
     session.flush()
 
 
-def load_changes(sessions: sessionmaker[Session], since: int, limit: int) -> ChangePage:
+def load_changes(
+    sessions: sessionmaker[Session], since: int, limit: int, visible: ColumnElement[bool] = ALL_DOCUMENTS
+) -> ChangePage:
+    """Changes after `since`; those of a document only while `visible` admits it, or once it is deleted (a
+    deletion carries nothing but the id, and synchronising systems must learn of it)."""
+    shown = or_(
+        ChangeRow.entity != "document",
+        ChangeRow.entity_id.in_(select(DocumentRow.id).where(visible)),
+        ChangeRow.entity_id.not_in(select(DocumentRow.id)),
+    )
     with sessions() as session:
-        rows = session.scalars(select(ChangeRow).where(ChangeRow.id > since).order_by(ChangeRow.id).limit(limit))
+        query = select(ChangeRow).where(ChangeRow.id > since, shown).order_by(ChangeRow.id).limit(limit)
+        rows = session.scalars(query)
         items = [
             Change(cursor=r.id, entity=r.entity, id=r.entity_id, action=r.action, changed=r.changed, at=r.at)
             for r in rows

@@ -6,13 +6,14 @@ import uuid
 from datetime import date
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import DocumentNotFound
 from api.exchange.changes import record_change
 from api.exchange.errors import DossierExists, DossierNotFound, InvalidExchange
 from api.exchange.records import dossier_of, dossier_to_standard, find_dossier
+from api.store.documents import ALL_DOCUMENTS
 from api.store.models import DocumentRow, DossierDocumentRow, DossierRow
 from inference.exchange.standard import StandardFile, file_code
 
@@ -84,16 +85,27 @@ def _validated(spec: DossierSpec) -> StandardFile:
         raise InvalidExchange(f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}") from error
 
 
-def load_dossier(sessions: sessionmaker[Session], code: str, reveal_personal_data: bool) -> StandardFile:
+def load_dossier(
+    sessions: sessionmaker[Session], code: str, reveal_personal_data: bool, visible: ColumnElement[bool] = ALL_DOCUMENTS
+) -> StandardFile:
     with sessions() as session:
-        return dossier_to_standard(session, _dossier(session, code), reveal_personal_data)
+        return dossier_to_standard(session, _dossier(session, code), reveal_personal_data, visible)
 
 
-def list_dossiers(sessions: sessionmaker[Session]) -> list[DossierSummary]:
+def list_dossiers(
+    sessions: sessionmaker[Session], visible: ColumnElement[bool] = ALL_DOCUMENTS
+) -> list[DossierSummary]:
+    """Every hồ sơ, counting the documents `visible` admits."""
+    members = (
+        select(DossierDocumentRow.dossier_id, DossierDocumentRow.document_id)
+        .join(DocumentRow, DocumentRow.id == DossierDocumentRow.document_id)
+        .where(visible)
+        .subquery()
+    )
     with sessions() as session:
         counts = (
-            select(DossierRow.file_code, DossierRow.title, func.count(DossierDocumentRow.document_id))
-            .outerjoin(DossierDocumentRow, DossierDocumentRow.dossier_id == DossierRow.id)
+            select(DossierRow.file_code, DossierRow.title, func.count(members.c.document_id))
+            .outerjoin(members, members.c.dossier_id == DossierRow.id)
             .group_by(DossierRow.file_code, DossierRow.title)
             .order_by(DossierRow.file_code)
         )
@@ -108,7 +120,8 @@ def delete_dossier(sessions: sessionmaker[Session], code: str) -> None:
 
 
 def add_document(
-    sessions: sessionmaker[Session], code: str, document_id: str, ordinal: int | None, reveal_personal_data: bool
+    sessions: sessionmaker[Session], code: str, document_id: str, ordinal: int | None, reveal_personal_data: bool,
+    visible: ColumnElement[bool] = ALL_DOCUMENTS,
 ) -> StandardFile:
     """Put a document into a hồ sơ at `ordinal` (default: after the last one)."""
     with sessions.begin() as session:
@@ -123,11 +136,12 @@ def add_document(
         session.add(DossierDocumentRow(dossier_id=dossier.id, document_id=document_id, doc_ordinal=ordinal))
         session.flush()
         _touch(session, dossier)
-        return dossier_to_standard(session, dossier, reveal_personal_data)
+        return dossier_to_standard(session, dossier, reveal_personal_data, visible)
 
 
 def remove_document(
-    sessions: sessionmaker[Session], code: str, document_id: str, reveal_personal_data: bool
+    sessions: sessionmaker[Session], code: str, document_id: str, reveal_personal_data: bool,
+    visible: ColumnElement[bool] = ALL_DOCUMENTS,
 ) -> StandardFile:
     with sessions.begin() as session:
         dossier = _dossier(session, code)
@@ -137,7 +151,7 @@ def remove_document(
         session.delete(member)
         session.flush()
         _touch(session, dossier)
-        return dossier_to_standard(session, dossier, reveal_personal_data)
+        return dossier_to_standard(session, dossier, reveal_personal_data, visible)
 
 
 def _touch(session: Session, dossier: DossierRow) -> None:

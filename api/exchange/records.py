@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from api.store.documents import ALL_DOCUMENTS
 from api.store.models import DocumentArchivalRow, DocumentRow, DossierDocumentRow, DossierRow
 from inference.exchange.masking import mask_document
 from inference.exchange.standard import StandardDocument, StandardFile, fields_to_standard
@@ -42,20 +43,26 @@ def archival_attributes(session: Session, document_id: str) -> dict[str, object]
     return dict(row.attributes) if row is not None else {}
 
 
-def dossier_members(session: Session, dossier_id: str) -> list[tuple[DocumentRow, int]]:
+def dossier_members(
+    session: Session, dossier_id: str, visible: ColumnElement[bool] = ALL_DOCUMENTS
+) -> list[tuple[DocumentRow, int]]:
+    """The documents of a hồ sơ that `visible` admits, in DocOrdinal order."""
     rows = session.execute(
         select(DocumentRow, DossierDocumentRow.doc_ordinal)
         .join(DossierDocumentRow, DossierDocumentRow.document_id == DocumentRow.id)
-        .where(DossierDocumentRow.dossier_id == dossier_id)
+        .where(DossierDocumentRow.dossier_id == dossier_id, visible)
         .order_by(DossierDocumentRow.doc_ordinal)
     )
     return [(document, ordinal) for document, ordinal in rows]
 
 
-def dossier_to_standard(session: Session, row: DossierRow, reveal_personal_data: bool) -> StandardFile:
+def dossier_to_standard(
+    session: Session, row: DossierRow, reveal_personal_data: bool, visible: ColumnElement[bool] = ALL_DOCUMENTS
+) -> StandardFile:
+    """The hồ sơ with the documents `visible` admits (counts and dates from those only)."""
     documents = [
         document_to_standard(session, document, ordinal, reveal_personal_data)
-        for document, ordinal in dossier_members(session, row.id)
+        for document, ordinal in dossier_members(session, row.id, visible)
     ]
     issued = [d.IssuedDate for d in documents if d.IssuedDate is not None]
     attributes = dict(row.attributes)

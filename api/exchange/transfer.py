@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.exchange.changes import changed_since, record_change
 from api.exchange.dossiers import file_attributes, insert_dossier
 from api.exchange.errors import DossierNotFound, InvalidExchange
 from api.exchange.records import document_to_standard, dossier_to_standard, find_dossier
+from api.store.documents import ALL_DOCUMENTS
 from api.store.models import DocumentArchivalRow, DocumentRow, DossierDocumentRow, DossierRow
 from inference.exchange.formats import ExchangeFormatError, load
 from inference.exchange.masking import FREE_TEXT_FIELDS, mask_text
@@ -40,9 +41,11 @@ class ImportSummary(BaseModel):
 
 
 def export_records(
-    sessions: sessionmaker[Session], reveal_personal_data: bool, dossier: str | None = None, since: int | None = None
+    sessions: sessionmaker[Session], reveal_personal_data: bool, dossier: str | None = None, since: int | None = None,
+    visible: ColumnElement[bool] = ALL_DOCUMENTS,
 ) -> tuple[Exchange, int | None]:
-    """Everything (or one hồ sơ, or what changed after cursor `since`) and the feed's cursor it is as of."""
+    """Everything `visible` admits (or one hồ sơ, or what changed after cursor `since`) and the feed's cursor it
+    is as of."""
     with sessions() as session:
         cursor = None
         if since is not None:
@@ -51,13 +54,13 @@ def export_records(
             row = find_dossier(session, dossier)
             if row is None:
                 raise DossierNotFound(f"no hồ sơ with FileCode {dossier!r}")
-            files = [dossier_to_standard(session, row, reveal_personal_data)]
+            files = [dossier_to_standard(session, row, reveal_personal_data, visible)]
             return Exchange(ExportedAt=datetime.now(UTC), Files=files), cursor
         dossiers = session.scalars(select(DossierRow).order_by(DossierRow.file_code)).all()
-        files = [dossier_to_standard(session, row, reveal_personal_data) for row in dossiers]
+        files = [dossier_to_standard(session, row, reveal_personal_data, visible) for row in dossiers]
         loose = session.scalars(
             select(DocumentRow)
-            .where(DocumentRow.id.not_in(select(DossierDocumentRow.document_id)))
+            .where(DocumentRow.id.not_in(select(DossierDocumentRow.document_id)), visible)
             .order_by(DocumentRow.created_at, DocumentRow.id)
         ).all()
         documents = [document_to_standard(session, row, None, reveal_personal_data) for row in loose]
@@ -67,7 +70,10 @@ def export_records(
     return Exchange(ExportedAt=datetime.now(UTC), Files=files, Documents=documents), cursor
 
 
-def import_records(sessions: sessionmaker[Session], data: bytes) -> ImportSummary:
+def import_records(
+    sessions: sessionmaker[Session], data: bytes, visible: ColumnElement[bool] = ALL_DOCUMENTS
+) -> ImportSummary:
+    """Only documents `visible` admits can be described: any other Sha256 is unknown to the importer."""
     try:
         exchange = load(data)
     except ExchangeFormatError as error:
@@ -76,13 +82,16 @@ def import_records(sessions: sessionmaker[Session], data: bytes) -> ImportSummar
     with sessions.begin() as session:
         seen: set[str] = set()
         for index, standard in enumerate(exchange.Files):
-            _import_file(session, standard, f"Files[{index}]", seen, summary)
+            _import_file(session, standard, f"Files[{index}]", seen, summary, visible)
         for index, document in enumerate(exchange.Documents):
-            _import_document(session, document, f"Documents[{index}]", seen, summary)
+            _import_document(session, document, f"Documents[{index}]", seen, summary, visible)
     return summary
 
 
-def _import_file(session: Session, standard: StandardFile, where: str, seen: set[str], summary: ImportSummary) -> None:
+def _import_file(
+    session: Session, standard: StandardFile, where: str, seen: set[str], summary: ImportSummary,
+    visible: ColumnElement[bool],
+) -> None:
     expected = file_code(standard.OrganId, standard.FileCatalog, standard.FileNotation)
     if standard.FileCode != expected:
         raise InvalidExchange(
@@ -102,7 +111,8 @@ def _import_file(session: Session, standard: StandardFile, where: str, seen: set
         row = insert_dossier(session, standard)
         summary.dossiers_created += 1
     members = [
-        (_import_document(session, document, f"{where}.Documents[{i}]", seen, summary), document.DocOrdinal or i + 1)
+        (_import_document(session, document, f"{where}.Documents[{i}]", seen, summary, visible),
+         document.DocOrdinal or i + 1)
         for i, document in enumerate(standard.Documents)
     ]
     if _update_dossier(session, row, standard, members) and not created:
@@ -139,9 +149,10 @@ def _update_dossier(
 
 
 def _import_document(
-    session: Session, document: StandardDocument, where: str, seen: set[str], summary: ImportSummary
+    session: Session, document: StandardDocument, where: str, seen: set[str], summary: ImportSummary,
+    visible: ColumnElement[bool],
 ) -> str:
-    row = session.scalars(select(DocumentRow).where(DocumentRow.sha256 == document.Sha256)).one_or_none()
+    row = session.scalars(select(DocumentRow).where(DocumentRow.sha256 == document.Sha256, visible)).one_or_none()
     if row is None:
         raise InvalidExchange(f"{where}: no document with Sha256 {document.Sha256} in the store; add its file first")
     if row.id in seen:

@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 
+from api.auth.access import VisibleDocumentId
+from api.auth.deps import AUTH_RESPONSES, PrincipalDep, current_principal, require_roles
+from api.auth.principal import Role
 from api.corrections import Correction, CorrectionHistory, CorrectionRequest, load_history, record_correction
-from api.errors import ApiError, ErrorBody
+from api.errors import ErrorBody
 from api.routes.deps import RuntimeDep
 
-router = APIRouter(prefix="/v1/documents", tags=["corrections"])
-USER_HEADER = "X-Vanthu-User"
-
-
-class MissingUser(ApiError):
-    code = "missing_user"
-    status = 401
-
-
-def current_user(user: Annotated[str | None, Header(alias=USER_HEADER)] = None) -> str:
-    """Who acts. For now the `X-Vanthu-User` header; authentication will replace this one dependency."""
-    if not user or not user.strip():
-        raise MissingUser(f"who is acting is unknown: send the {USER_HEADER} header")
-    return user.strip()
-
-
-UserDep = Annotated[str, Depends(current_user)]
+router = APIRouter(prefix="/v1/documents", tags=["corrections"], dependencies=[Depends(current_principal)])
 
 
 @router.put(
@@ -39,18 +24,19 @@ UserDep = Annotated[str, Depends(current_user)]
         "`{page, bbox}` with the box normalised to the page. The previous values are kept in the "
         "correction history; `GET /v1/documents/{id}` then shows the corrected fields."
     ),
-    responses={status: {"model": ErrorBody} for status in (401, 404, 409, 422)},
+    responses={**AUTH_RESPONSES, **{status: {"model": ErrorBody} for status in (404, 409, 422)}},
+    dependencies=[require_roles(Role.admin, Role.records_officer)],
 )
 async def correct_fields(
-    document_id: str, request: CorrectionRequest, runtime: RuntimeDep, user: UserDep
+    document_id: VisibleDocumentId, request: CorrectionRequest, runtime: RuntimeDep, principal: PrincipalDep
 ) -> Correction:
-    return await run_in_threadpool(record_correction, runtime.sessions, document_id, request, user)
+    return await run_in_threadpool(record_correction, runtime, document_id, request, principal.subject)
 
 
 @router.get(
     "/{document_id}/corrections",
     summary="The correction versions of a document, oldest first",
-    responses={404: {"model": ErrorBody}},
+    responses={404: {"model": ErrorBody}, **AUTH_RESPONSES},
 )
-async def list_corrections(document_id: str, runtime: RuntimeDep) -> CorrectionHistory:
+async def list_corrections(document_id: VisibleDocumentId, runtime: RuntimeDep) -> CorrectionHistory:
     return await run_in_threadpool(load_history, runtime.sessions, document_id)

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 from anyio import to_thread
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
+from api.auth.deps import AUTH_RESPONSES, current_principal
 from api.errors import INPUT_ERROR_RESPONSES
 from api.routes.deps import RuntimeDep, UploadDep
 from api.uploads import UPLOAD_OPENAPI
 from inference.pipeline import extract_document
+from inference.sandbox import run_limited
 from inference.schema import ExtractionResult
 
-router = APIRouter(prefix="/v1", tags=["extract"])
+router = APIRouter(prefix="/v1", tags=["extract"], dependencies=[Depends(current_principal)])
 
 @router.post(
     "/extract",
@@ -19,12 +21,15 @@ router = APIRouter(prefix="/v1", tags=["extract"])
         "object `vanthu extract --json` prints. At most `max_concurrent_extractions` run at once; "
         "further requests wait."
     ),
-    responses=INPUT_ERROR_RESPONSES,
+    responses={**INPUT_ERROR_RESPONSES, **AUTH_RESPONSES},
     openapi_extra=UPLOAD_OPENAPI,
 )
 async def extract(request: Request, upload: UploadDep, runtime: RuntimeDep) -> ExtractionResult:
     # The options are resolved in the thread: they read the active model versions from the database.
     return await to_thread.run_sync(
-        lambda: extract_document(upload.data, upload.filename, runtime.pipeline_options()),
+        lambda: run_limited(
+            extract_document, upload.data, upload.filename, runtime.pipeline_options(),
+            limits=runtime.settings.security.pipeline,
+        ),
         limiter=request.app.state.extract_limiter,
     )

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
+from api.auth.deps import AUTH_RESPONSES, PrincipalDep, current_principal, require_roles
+from api.auth.principal import Role
 from api.errors import ErrorBody
 from api.models_registry import ModelEvent, ModelList, run_gate
-from api.routes.corrections import UserDep
 from api.routes.deps import RuntimeDep
 
-router = APIRouter(prefix="/v1/models", tags=["models"])
-DECISION_ERRORS = {status: {"model": ErrorBody} for status in (401, 404, 409)}
+router = APIRouter(prefix="/v1/models", tags=["models"], dependencies=[Depends(current_principal)])
+DECISION_ERRORS = {**AUTH_RESPONSES, **{status: {"model": ErrorBody} for status in (404, 409)}}
+ML_ENGINEERS = [require_roles(Role.admin, Role.ml_engineer)]
 
 
 class PromoteRequest(BaseModel):
@@ -36,13 +38,16 @@ async def list_models(runtime: RuntimeDep) -> ModelList:
         "version from the next extraction on; no restart."
     ),
     responses=DECISION_ERRORS,
+    dependencies=ML_ENGINEERS,
 )
-async def promote(name: str, request: PromoteRequest, runtime: RuntimeDep, user: UserDep) -> ModelEvent:
-    return await run_in_threadpool(runtime.models.promote, name, request.version, user, request.force, run_gate)
+async def promote(name: str, request: PromoteRequest, runtime: RuntimeDep, principal: PrincipalDep) -> ModelEvent:
+    who = principal.subject
+    return await run_in_threadpool(runtime.models.promote, name, request.version, who, request.force, run_gate)
 
 
 @router.post(
-    "/{name}/rollback", summary="Go back to the version active before the last promotion", responses=DECISION_ERRORS
+    "/{name}/rollback", summary="Go back to the version active before the last promotion", responses=DECISION_ERRORS,
+    dependencies=ML_ENGINEERS,
 )
-async def rollback(name: str, runtime: RuntimeDep, user: UserDep) -> ModelEvent:
-    return await run_in_threadpool(runtime.models.rollback, name, user)
+async def rollback(name: str, runtime: RuntimeDep, principal: PrincipalDep) -> ModelEvent:
+    return await run_in_threadpool(runtime.models.rollback, name, principal.subject)

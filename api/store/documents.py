@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import DocumentNotFound, InvalidCursor
@@ -16,6 +16,8 @@ from api.store.models import DocumentRow
 from inference.schema import DocumentRecord, DocumentStatus, DocumentSummary, ExtractionResult, Fields
 
 DEFAULT_PAGE_SIZE = 50
+ALL_DOCUMENTS: ColumnElement[bool] = true()
+"""The visibility of the command line: every document."""
 MAX_PAGE_SIZE = 200
 
 
@@ -38,7 +40,12 @@ def to_record(row: DocumentRow) -> DocumentRecord:
         updated_at=row.updated_at,
         result=ExtractionResult.model_validate(row.result) if row.result is not None else None,
         external_id=row.external_id,
+        **access_of(row),
     )
+
+
+def access_of(row: DocumentRow) -> dict[str, object]:
+    return {"agency_code": row.agency_code, "secrecy": row.secrecy, "access_mode": row.access_mode}
 
 
 def to_summary(row: DocumentRow) -> DocumentSummary:
@@ -50,6 +57,7 @@ def to_summary(row: DocumentRow) -> DocumentSummary:
         pages=row.pages,
         fields=Fields.model_validate(row.fields) if row.fields is not None else None,
         created_at=row.created_at,
+        **access_of(row),
     )
 
 
@@ -69,14 +77,24 @@ def load_record(sessions: sessionmaker[Session], document_id: str) -> DocumentRe
         return to_record(row)
 
 
-def load_page(sessions: sessionmaker[Session], limit: int, cursor: str | None) -> DocumentPage:
+def load_page(
+    sessions: sessionmaker[Session], limit: int, cursor: str | None, visible: ColumnElement[bool] = ALL_DOCUMENTS
+) -> DocumentPage:
     with sessions() as session:
-        return list_page(session, limit, cursor)
+        return list_page(session, limit, cursor, visible)
 
 
-def list_page(session: Session, limit: int, cursor: str | None) -> DocumentPage:
-    """Newest first, keyset-paginated on (created_at, id) so pages stay stable while documents arrive."""
-    query = select(DocumentRow).order_by(DocumentRow.created_at.desc(), DocumentRow.id.desc()).limit(limit + 1)
+def list_page(
+    session: Session, limit: int, cursor: str | None, visible: ColumnElement[bool] = ALL_DOCUMENTS
+) -> DocumentPage:
+    """Newest first, keyset-paginated on (created_at, id) so pages stay stable while documents arrive;
+    only the documents `visible` admits (api.auth.access.visible_documents_clause)."""
+    query = (
+        select(DocumentRow)
+        .where(visible)
+        .order_by(DocumentRow.created_at.desc(), DocumentRow.id.desc())
+        .limit(limit + 1)
+    )
     if cursor:
         created_at, document_id = decode_cursor(cursor)
         query = query.where(

@@ -45,6 +45,10 @@ class Base(DeclarativeBase):
     pass
 
 
+ROOT_AGENCY_CODE = "HN"
+"""The root of the agency tree (Thành phố Hà Nội): documents stored without an agency belong to it."""
+
+
 class DocumentRow(Base):
     __tablename__ = "documents"
 
@@ -62,10 +66,17 @@ class DocumentRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
     external_id: Mapped[str | None] = mapped_column(String(256))
     """The id an imported record had in the system it came from (`vanthu import`)."""
+    agency_code: Mapped[str] = mapped_column(String(32), default=ROOT_AGENCY_CODE, server_default=ROOT_AGENCY_CODE)
+    """The owning agency (api/store/identity.py); who may read it: api/auth/access.py."""
+    secrecy: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """inference.schema.SecrecyLevel"""
+    access_mode: Mapped[str] = mapped_column(String(16), default="public", server_default="public")
+    """inference.schema.AccessMode"""
 
     __table_args__ = (
         Index("ix_documents_created_at_id", "created_at", "id"),
         Index("ix_documents_external_id", "external_id", unique=True),
+        Index("ix_documents_agency_code", "agency_code"),
     )
 
 

@@ -23,7 +23,13 @@ import numpy as np
 
 from inference.kie.lexicon import DocumentLexicon, canonical_name
 from inference.kie.rules import (
-    ITEM_PUNCTUATION, Extraction, Found, RuleExtractor, is_recipient, stamp_value, subject_text,
+    ITEM_PUNCTUATION,
+    Extraction,
+    Found,
+    RuleExtractor,
+    is_recipient,
+    stamp_value,
+    subject_text,
 )
 from inference.kie.vocab import SECRECY, URGENCY
 from inference.layout import Segment, segments
@@ -42,6 +48,7 @@ WHOLE_LINE_FIELDS = ("organ_name", "parent_organ_name", "type_name", "signer_pos
 LIST_DASHES = "-+–"
 WHOLE_LINE_SHARE = 1 / 3
 """Share of a line's words that makes it a one-line value: the model often tags only part of a name."""
+NUMBER_KEYS = ("number", "code_number", "code_notation", "party_number")
 PAD, UNK, CLS, SEP = "[PAD]", "[UNK]", "[CLS]", "[SEP]"
 SPECIAL_TOKENS = (PAD, UNK, CLS, SEP)
 MAX_PIECES = 6
@@ -284,11 +291,28 @@ def _tagger(model_dir: Path) -> Tagger:
     return Tagger(model_dir)
 
 
-class LayoutLMExtractor:
-    """Fields tagged by the trained model, normalised and validated by the rule readers."""
+def card_model_fields(model_dir: Path) -> frozenset[str]:
+    """The fields the artifact's card says the tagger reads better than the rules (all when it says nothing)."""
+    card = model_dir / "card.json"
+    chosen = json.loads(card.read_text(encoding="utf-8")).get("model_fields") if card.is_file() else None
+    return frozenset(FIELDS if chosen is None else chosen)
 
-    def __init__(self, model_dir: str | Path | None = None):
-        self.tagger = _tagger(Path(model_dir or DEFAULT_DIR).resolve())
+
+def field_keys(name: str) -> tuple[str, ...]:
+    """The values one field's reading gives (a number line gives the number, its parts and its style)."""
+    return NUMBER_KEYS if name == "number" else (name,)
+
+
+class LayoutLMExtractor:
+    """Fields tagged by the trained model, normalised and validated by the rule readers. Per field: the
+    model's value where it reads better than the rules (`model_fields`, from the card; all fields when the
+    card does not say), unless the span it tagged does not validate (a number the number pattern rejects, a
+    date line with no date), then the rules' value; the rules' value for the other fields."""
+
+    def __init__(self, model_dir: str | Path | None = None, model_fields: frozenset[str] | None = None):
+        directory = Path(model_dir or DEFAULT_DIR).resolve()
+        self.tagger = _tagger(directory)
+        self.model_fields = card_model_fields(directory) if model_fields is None else model_fields
 
     def extract(self, pages: list[Page]) -> Extraction:
         content = [p for p in pages if (p.words or p.stamps) and not p.quality.blank]
@@ -305,12 +329,26 @@ class LayoutLMExtractor:
             chosen = value_spans(spans, name, signer[0].page if signer else None)
             if chosen:
                 self._read(rules, name, chosen, found)
+        rejected = {name for name in FIELDS if name not in found and value_spans(spans, name)}
         first = segments(content[0].words, content[0].index)
         marks: dict[str, Found] = {}
         rules.read_stamps(first, segments(content[0].stamps, content[0].index), marks)
         found.update({k: v for k, v in marks.items() if k in ("copy_form", "incoming_stamp")})
+        found = self._with_rules(found, RuleExtractor().read(pages) or {}, rejected)
         rules.read_block(first, found)
         return rules.assemble(found)
+
+    def _with_rules(self, tagged: dict[str, Found], ruled: dict[str, Found], rejected: set[str]) -> dict[str, Found]:
+        """Per field: the model's reading (`model_fields`), or the rules' when the model's span did not
+        validate (`rejected`); the rules' reading for the other fields."""
+        found = dict(tagged)
+        for name in FIELDS:
+            source = tagged if name in self.model_fields and name not in rejected else ruled
+            for key in field_keys(name):
+                found.pop(key, None)
+                if key in source:
+                    found[key] = source[key]
+        return found
 
     def _read(self, rules: RuleExtractor, name: str, chosen: list[Span], found: dict[str, Found]) -> None:
         span = _joined(chosen)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from statistics import median
 
+from inference.kie.lexicon import DocumentLexicon, canonical_name, canonical_organ, canonical_position
 from inference.kie.vocab import (
     COPY_FORMS,
     FOLDED_TYPE_NAMES,
@@ -26,7 +27,6 @@ from inference.kie.vocab import (
     URGENCY,
     type_from_notation,
 )
-from inference.kie.lexicon import DocumentLexicon, canonical_name, canonical_organ, canonical_position
 from inference.layout import Segment, segments
 from inference.schema import BBox, Block, Evidence, Fields, Page
 from inference.text import fold, looks_like_person_name, normalize
@@ -161,9 +161,16 @@ class RuleExtractor:
     type_in, assemble) are also the normalisers and validators around the trained tagger (kie/model.py)."""
 
     def extract(self, pages: list[Page]) -> Extraction:
+        found = self.read(pages)
+        if found is None:
+            return Extraction(fields=Fields(), warnings=["no readable text on any page"])
+        return self.assemble(found)
+
+    def read(self, pages: list[Page]) -> dict[str, Found] | None:
+        """What the rules find, before assembly (None: no readable text on any page)."""
         content = [p for p in pages if p.words and not p.quality.blank]
         if not content:
-            return Extraction(fields=Fields(), warnings=["no readable text on any page"])
+            return None
         first = segments(content[0].words, content[0].index)
         later = [segments(p.words, p.index) for p in content[1:]]
         self.lexicon = DocumentLexicon([w.text for seg in [first, *later] for s in seg for w in s.words])
@@ -174,7 +181,7 @@ class RuleExtractor:
         self._signature([first, *later], found)
         self._recipients([first, *later], found)
         self.read_block(first, found)
-        return self.assemble(found)
+        return found
 
     # -- header: number, date, issuer -------------------------------------------------------------
 

@@ -10,12 +10,25 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 
 K1 = 1.2
 B = 0.75
+
+
+@dataclass(frozen=True)
+class Subset:
+    """Some of the documents, with their own statistics: scoring within a subset ignores the rest entirely
+    (but for the average length in the saturation, fixed when the matrix is built)."""
+
+    rows: np.ndarray
+    """Boolean mask over the matrix rows."""
+    df: np.ndarray
+    size: int
 
 
 class BM25:
@@ -47,14 +60,24 @@ class BM25:
         term = self.vocab.get(token)
         return term is not None and term in self._docs.get(doc_id, ())
 
-    def document_frequency(self, token: str) -> int:
+    def subset(self, doc_ids: Iterable[int]) -> Subset:
         self._build()
-        term = self.vocab.get(token)
-        return 0 if term is None or term >= len(self._df) else int(self._df[term])
+        wanted = np.fromiter(doc_ids, dtype=np.int64)
+        if self._matrix is None:
+            return Subset(rows=np.zeros(0, dtype=bool), df=np.zeros(len(self.vocab)), size=0)
+        rows = np.isin(self._row_ids, wanted)
+        df = self._matrix[rows].getnnz(axis=0).astype(np.float64)
+        return Subset(rows=rows, df=df, size=int(rows.sum()))
 
-    def idf(self, token: str) -> float:
-        n = len(self._docs)
-        df = self.document_frequency(token)
+    def document_frequency(self, token: str, subset: Subset | None = None) -> int:
+        self._build()
+        df = self._df if subset is None else subset.df
+        term = self.vocab.get(token)
+        return 0 if term is None or term >= len(df) else int(df[term])
+
+    def idf(self, token: str, subset: Subset | None = None) -> float:
+        n = len(self._docs) if subset is None else subset.size
+        df = self.document_frequency(token, subset)
         return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
     def scores(self, tokens: list[str]) -> dict[int, float]:
@@ -62,22 +85,21 @@ class BM25:
         ids, scored = self.score_arrays(tokens)
         return dict(zip(ids.tolist(), scored.tolist(), strict=True))
 
-    def score_arrays(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(doc ids, scores) of the documents containing at least one query token."""
+    def score_arrays(self, tokens: list[str], subset: Subset | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(doc ids, scores) of the documents (of the subset) containing at least one query token."""
         self._build()
+        df, n = (self._df, len(self._docs)) if subset is None else (subset.df, subset.size)
         terms = Counter(self.vocab[t] for t in tokens if t in self.vocab)
-        terms = Counter({t: c for t, c in terms.items() if t < len(self._df) and self._df[t] > 0})
+        terms = Counter({t: c for t, c in terms.items() if t < len(df) and df[t] > 0})
         if not terms or self._matrix is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         columns = np.fromiter(terms, dtype=np.int64)
-        weights = np.array([terms[t] for t in columns], dtype=np.float64) * self._idf(columns)
-        scored = self._matrix[:, columns] @ weights
+        idf = np.log(1 + (n - df[columns] + 0.5) / (df[columns] + 0.5))
+        scored = self._matrix[:, columns] @ (np.array([terms[t] for t in columns], dtype=np.float64) * idf)
+        if subset is not None:
+            scored[~subset.rows] = 0.0
         rows = np.flatnonzero(scored)
         return self._row_ids[rows], scored[rows]
-
-    def _idf(self, columns: np.ndarray) -> np.ndarray:
-        df = self._df[columns]
-        return np.log(1 + (len(self._docs) - df + 0.5) / (df + 0.5))
 
     def _build(self) -> None:
         if self._matrix is not None or not self._docs:

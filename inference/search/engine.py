@@ -2,6 +2,10 @@
 vectors (passages and whole documents), fused by weighted reciprocal rank fusion, lifted by the filters
 the query was read as, with a no-answer decision, facets, snippets and similar documents.
 
+Every query runs within an `AccessScope`: the documents it does not admit are left out before anything
+is computed (rankings, BM25 statistics, the vocabulary typos are corrected against, the issuers the
+query is read with, totals, facets, the no-answer decision), so a caller learns nothing about them.
+
 The engine holds everything in memory; `snapshot()` / `SearchEngine.restore()` turn it into named
 byte strings and back (the service decides where they are written).
 """
@@ -10,15 +14,17 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
 
-from inference.schema import Fields
-from inference.search.bm25 import BM25
+from inference.exchange.masking import mask_text
+from inference.schema import DocumentAccess, Fields
+from inference.search.access import AccessScope
+from inference.search.bm25 import BM25, Subset
 from inference.search.embedders import Embedder
 from inference.search.query import SearchFilters, canonical_number, number_matches, parse_query
 from inference.search.rank import content_terms, correct_typos, reciprocal_rank_fusion, snippet
@@ -29,6 +35,9 @@ from inference.text import normalize
 NO_ANSWER_DEPTH = 5
 """The no-answer decision looks at this many of the top documents."""
 SNAPSHOT_FILES = ("store.json", "exact.npz", "folded.npz", "passages.faiss", "documents.faiss")
+SNAPSHOT_FORMAT = 2
+"""2: documents carry their access attributes. Older snapshots are refused, so the service rebuilds them."""
+CACHED_VIEWS = 32
 
 
 class SearchOptions(BaseModel):
@@ -89,7 +98,7 @@ class SearchResponse(BaseModel):
     """...and the closest cosine similarity between the query and a passage or document."""
 
 
-class IndexInput(BaseModel):
+class IndexInput(DocumentAccess):
     key: str
     fields: Fields
     text: str
@@ -103,7 +112,22 @@ class _Document:
     fields: Fields
     title: str
     external_id: str | None
+    access: DocumentAccess
     passages: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _View:
+    """The index as one access scope sees it; None everywhere for a scope that sees every document."""
+
+    documents: set[int] | None = None
+    document_ids: np.ndarray | None = None
+    passage_ids: np.ndarray | None = None
+    exact: Subset | None = None
+    folded: Subset | None = None
+    vocabulary: dict[str, int] = field(default_factory=dict)
+    """Folded token -> number of visible passages holding it."""
+    issuers: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -123,6 +147,14 @@ def _top(scores: dict[int, float], n: int) -> list[int]:
     return sorted(scores, key=scores.__getitem__, reverse=True)[:n]
 
 
+def _masked_fields(fields: Fields) -> Fields:
+    """The free-text fields with citizen IDs and private persons' names masked (inference.exchange.masking)."""
+    return fields.model_copy(update={
+        "subject": mask_text(fields.subject) if fields.subject else fields.subject,
+        "recipients": [mask_text(recipient) for recipient in fields.recipients],
+    })
+
+
 class SearchEngine:
     def __init__(self, embedder: Embedder, options: SearchOptions | None = None):
         self.embedder = embedder
@@ -139,7 +171,7 @@ class SearchEngine:
         self._passages: dict[int, _Passage] = {}
         self._next_document = 0
         self._next_passage = 0
-        self._vocabulary: dict[str, int] | None = None
+        self._views: dict[tuple, _View] = {}
 
     def __len__(self) -> int:
         return len(self._documents)
@@ -168,7 +200,7 @@ class SearchEngine:
         is_title[offsets] = True
         self.passage_vectors.add(np.array(passage_ids, dtype=np.int64), vectors[~is_title])
         self.document_vectors.add(numbers, vectors[is_title])
-        self._vocabulary = None
+        self._views.clear()
         return len(batch)
 
     def _add_document(self, item: IndexInput, passage_ids: list[int]) -> list[str]:
@@ -176,7 +208,8 @@ class SearchEngine:
         title = normalize(document_title(item.fields))
         number = self._next_document
         self._next_document += 1
-        document = _Document(item.key, number, item.fields, title, item.external_id)
+        access = DocumentAccess.model_validate(item, from_attributes=True)
+        document = _Document(item.key, number, item.fields, title, item.external_id, access)
         passages = split_passages(item.text) or split_passages(title)
         for passage in passages:
             pid = self._next_passage
@@ -202,79 +235,111 @@ class SearchEngine:
             del self._passages[pid]
         self.passage_vectors.remove(np.array(document.passages, dtype=np.int64))
         self.document_vectors.remove(np.array([number], dtype=np.int64))
-        self._vocabulary = None
+        self._views.clear()
         return True
 
     # --- queries ---------------------------------------------------------------------------------
 
-    def issuers(self) -> list[str]:
-        return sorted({d.fields.organ_name for d in self._documents.values() if d.fields.organ_name})
-
-    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> SearchResponse:
-        filters = filters or SearchFilters()
-        parsed = parse_query(query, self.issuers())
+    def search(
+        self, query: str, k: int = 10, filters: SearchFilters | None = None, scope: AccessScope | None = None,
+        ignore: Collection[str] = (),
+    ) -> SearchResponse:
+        """The best `k` documents `scope` may see (None: a trusted caller, every document; personal data masked).
+        `ignore`: names of `read_as` filters not to apply although the query reads so."""
+        filters, scope = filters or SearchFilters(), scope or AccessScope.everything()
+        view = self._view(scope)
+        parsed = parse_query(query, view.issuers).ignoring(ignore)
         exact = exact_tokens(parsed.text)
-        corrections = correct_typos(folded_tokens(exact), self.vocabulary())
+        corrections = correct_typos(folded_tokens(exact), view.vocabulary)
         folded = [corrections.get(t, t) for t in folded_tokens(exact)]
-        keyword, keyword_passage = self._keyword(exact, folded)
-        dense, dense_passage = self._dense(parsed.text)
-        allowed = self._allowed(filters)
+        keyword, keyword_passage = self._keyword(exact, folded, view)
+        dense, dense_passage = self._dense(parsed.text, view)
+        allowed = self._allowed(filters, view)
         rankings = [
             (self._ranked(keyword, allowed), self.options.keyword_weight),
             (self._ranked(dense, allowed), self.options.dense_weight),
         ]
         fused = reciprocal_rank_fusion(rankings)
-        fused.update({n: 0.0 for n in self._numbered(parsed.filters.number, allowed) if n not in fused})
+        fused.update({n: 0.0 for n in self._numbered(parsed.filters.number, allowed, view) if n not in fused})
         scores = {n: s + self._lift(parsed.filters, self._documents[n].fields) for n, s in fused.items()}
         ranked = _top(scores, len(scores))
         response = SearchResponse(query=query, read_as=parsed.filters, filters=filters, corrections=corrections,
                                   total=len(ranked), hits=[], facets=self._facets(ranked))
         if ranked:
-            response.coverage = max(self._coverage(self._documents[n], folded) for n in ranked[:NO_ANSWER_DEPTH])
+            response.coverage = max(self._coverage(self._documents[n], folded, view) for n in ranked[:NO_ANSWER_DEPTH])
             response.similarity = round(max(dense.values(), default=-1.0), 4)
-        reason = self._no_answer(ranked, response, parsed.filters)
+        reason = self._no_answer(ranked, response, parsed.filters, view)
         if reason:
             response.no_answer, response.reason = True, reason
             return response
         terms = content_terms(folded) | {t for t in folded if len(t) > 1 and any(c.isdigit() for c in t)}
         response.hits = [
-            self._hit(n, scores[n], keyword_passage.get(n) or dense_passage.get(n), terms) for n in ranked[:k]
+            self._hit(n, scores[n], keyword_passage.get(n) or dense_passage.get(n), terms, scope)
+            for n in ranked[:k]
         ]
         return response
 
-    def similar(self, key: str, k: int = 10) -> list[SearchHit]:
-        """Documents nearest to `key` by document vector; raises KeyError for an unknown key."""
+    def similar(self, key: str, k: int = 10, scope: AccessScope | None = None) -> list[SearchHit]:
+        """Documents nearest to `key` by document vector, among those `scope` may see; KeyError for a key
+        that is not indexed or that the scope may not see."""
+        scope = scope or AccessScope.everything()
+        view = self._view(scope)
         number = self._keys[key]
+        if view.documents is not None and number not in view.documents:
+            raise KeyError(key)
         vector = self.document_vectors.index.reconstruct(number).reshape(1, -1)
-        scores, ids = self.document_vectors.search(vector, k + 1)
+        scores, ids = self.document_vectors.search(vector, k + 1, within=view.document_ids)
         hits = []
         for score, other in zip(scores[0].tolist(), ids[0].tolist(), strict=True):
             if other >= 0 and other != number and other in self._documents:
-                hits.append(self._hit(other, float(score), None, set()))
+                hits.append(self._hit(other, float(score), None, set(), scope))
         return hits[:k]
 
-    def vocabulary(self) -> dict[str, int]:
-        """Folded indexed token -> number of passages holding it."""
-        if self._vocabulary is None:
-            self._vocabulary = {t: df for t in self.folded.vocab if (df := self.folded.document_frequency(t)) > 0}
-        return self._vocabulary
+    def _view(self, scope: AccessScope) -> _View:
+        """What `scope` sees, computed once per visibility until the index changes."""
+        if scope.visibility not in self._views:
+            if len(self._views) >= CACHED_VIEWS:
+                self._views.pop(next(iter(self._views)))
+            self._views[scope.visibility] = self._whole_view() if scope.sees_everything else self._scoped_view(scope)
+        return self._views[scope.visibility]
 
-    def _keyword(self, exact: list[str], folded: list[str]) -> tuple[dict[int, float], dict[int, int]]:
+    def _whole_view(self) -> _View:
+        vocabulary = {t: df for t in self.folded.vocab if (df := self.folded.document_frequency(t)) > 0}
+        return _View(vocabulary=vocabulary, issuers=self._issuers(self._documents.values()))
+
+    def _scoped_view(self, scope: AccessScope) -> _View:
+        visible = [d for d in self._documents.values() if scope.admits(d.access)]
+        passages = np.array(sorted(pid for d in visible for pid in d.passages), dtype=np.int64)
+        folded = self.folded.subset(passages)
+        vocabulary = {t: int(folded.df[term]) for t, term in self.folded.vocab.items()
+                      if term < len(folded.df) and folded.df[term] > 0}
+        return _View(
+            documents={d.number for d in visible},
+            document_ids=np.array(sorted(d.number for d in visible), dtype=np.int64),
+            passage_ids=passages, exact=self.exact.subset(passages), folded=folded, vocabulary=vocabulary,
+            issuers=self._issuers(visible),
+        )
+
+    @staticmethod
+    def _issuers(documents: Iterable[_Document]) -> list[str]:
+        return sorted({d.fields.organ_name for d in documents if d.fields.organ_name})
+
+    def _keyword(self, exact: list[str], folded: list[str], view: _View) -> tuple[dict[int, float], dict[int, int]]:
         """Document -> best passage score, and which passage it was."""
-        folded_ids, folded_scores = self.folded.score_arrays(folded)
-        exact_ids, exact_scores = self.exact.score_arrays(exact)
+        folded_ids, folded_scores = self.folded.score_arrays(folded, view.folded)
+        exact_ids, exact_scores = self.exact.score_arrays(exact, view.exact)
         pids, slots = np.unique(np.concatenate([folded_ids, exact_ids]), return_inverse=True)
         scores = np.bincount(slots, np.concatenate([folded_scores, self.options.exact_boost * exact_scores]),
                              minlength=len(pids))
         return self._best_per_document(pids, scores)
 
-    def _dense(self, text: str) -> tuple[dict[int, float], dict[int, int]]:
+    def _dense(self, text: str, view: _View) -> tuple[dict[int, float], dict[int, int]]:
         vector = self.embedder.encode([text])
         n = self.options.candidates
-        scores, ids = self.passage_vectors.search(vector, n)
+        scores, ids = self.passage_vectors.search(vector, n, within=view.passage_ids)
         found = ids[0] >= 0
         best, passage = self._best_per_document(ids[0][found], scores[0][found].astype(np.float64))
-        doc_scores, doc_ids = self.document_vectors.search(vector, n)
+        doc_scores, doc_ids = self.document_vectors.search(vector, n, within=view.document_ids)
         for score, number in zip(doc_scores[0].tolist(), doc_ids[0].tolist(), strict=True):
             if number >= 0 and score > best.get(number, -1.0):
                 best[number] = score
@@ -290,21 +355,25 @@ class SearchEngine:
         documents, best, passage = owners[firsts].tolist(), scores[firsts].tolist(), pids[firsts].tolist()
         return dict(zip(documents, best, strict=True)), dict(zip(documents, passage, strict=True))
 
-    def _allowed(self, filters: SearchFilters) -> set[int] | None:
+    def _allowed(self, filters: SearchFilters, view: _View) -> set[int] | None:
+        """The documents a ranking may hold: visible and matching the explicit filters (None: any)."""
         if filters.is_empty():
-            return None
-        return {n for n, d in self._documents.items() if filters.matches(d.fields)}
+            return view.documents
+        return {n for n in self._visible(view) if filters.matches(self._documents[n].fields)}
+
+    def _visible(self, view: _View) -> Iterable[int]:
+        return self._documents.keys() if view.documents is None else view.documents
 
     def _ranked(self, scores: dict[int, float], allowed: set[int] | None) -> list[int]:
         kept = scores if allowed is None else {n: s for n, s in scores.items() if n in allowed}
         return _top(kept, self.options.candidates)
 
-    def _numbered(self, number: str | None, allowed: set[int] | None) -> list[int]:
+    def _numbered(self, number: str | None, allowed: set[int] | None, view: _View) -> list[int]:
         """Documents carrying the whole number the query names (a bare running number is too weak)."""
         if not number or number.isdigit():
             return []
-        return [n for n, d in self._documents.items()
-                if (allowed is None or n in allowed) and number_matches(number, d.fields)]
+        return [n for n in (self._visible(view) if allowed is None else allowed)
+                if number_matches(number, self._documents[n].fields)]
 
     def _lift(self, read_as: SearchFilters, fields: Fields) -> float:
         checks = read_as.checks(fields)
@@ -312,13 +381,14 @@ class SearchEngine:
         lift = self.options.number_boost if numbered else 0.0
         return lift + (self.options.filter_boost * sum(checks.values()) / len(checks) if checks else 0.0)
 
-    def _no_answer(self, ranked: list[int], response: SearchResponse, read_as: SearchFilters) -> str | None:
+    def _no_answer(self, ranked: list[int], response: SearchResponse, read_as: SearchFilters,
+                   view: _View) -> str | None:
         if not ranked or response.coverage is None or response.similarity is None:
             return "nothing in the index matches the query or the filters"
         best = self._documents[ranked[0]]
         if read_as.number and not read_as.number.isdigit():
             # A number no document carries and no text cites: the document sought is not here.
-            if number_matches(read_as.number, best.fields) or canonical_number(read_as.number) in self.vocabulary():
+            if number_matches(read_as.number, best.fields) or canonical_number(read_as.number) in view.vocabulary:
                 return None
             return f"no document is numbered {read_as.number}, and none cites it"
         coverage, similarity = response.coverage, response.similarity
@@ -327,13 +397,14 @@ class SearchEngine:
                     f"meaning (similarity {similarity:.2f}); nothing relevant was found")
         return None
 
-    def _coverage(self, document: _Document, folded: list[str]) -> float:
-        """Share of the query's content words (weighted by idf) found in the document."""
+    def _coverage(self, document: _Document, folded: list[str], view: _View) -> float:
+        """Share of the query's content words (weighted by their idf among the visible passages) found in
+        the document."""
         terms = content_terms(folded)
         if not terms:
             return 1.0
         present = {t for t in terms if any(self.folded.holds(pid, t) for pid in document.passages)}
-        weights = {t: self.folded.idf(t) if t in self.vocabulary() else self.folded.idf("") for t in terms}
+        weights = {t: self.folded.idf(t, view.folded) for t in terms}
         return round(sum(weights[t] for t in present) / sum(weights.values()), 4)
 
     def _facets(self, ranked: list[int]) -> dict[str, dict[str, int]]:
@@ -347,24 +418,28 @@ class SearchEngine:
             facets["block"][fields.block.value if fields.block else "?"] += 1
         return {name: dict(counts.most_common()) for name, counts in facets.items()}
 
-    def _hit(self, number: int, score: float, pid: int | None, terms: set[str]) -> SearchHit:
+    def _hit(self, number: int, score: float, pid: int | None, terms: set[str], scope: AccessScope) -> SearchHit:
         document = self._documents[number]
-        passage = self._passages[pid if pid is not None else document.passages[0]]
-        text, highlights = snippet(passage.text, terms)
+        pid = pid if pid is not None else next(iter(document.passages), None)
+        passage = self._passages[pid] if pid is not None else _Passage(number, page=1, text="")  # a page without text
+        reveal = scope.reveal_personal_data
+        text, highlights = snippet(passage.text if reveal else mask_text(passage.text), terms)
         return SearchHit(id=document.key, external_id=document.external_id, score=round(score, 6), snippet=text,
-                         page=passage.page, highlights=highlights, fields=document.fields)
+                         page=passage.page, highlights=highlights,
+                         fields=document.fields if reveal else _masked_fields(document.fields))
 
     # --- persistence -----------------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, bytes]:
         store = {
+            "format": SNAPSHOT_FORMAT,
             "embedder": self.embedder.name,
             "dimension": self.embedder.dimension,
             "next_document": self._next_document,
             "next_passage": self._next_passage,
             "documents": [
                 {"key": d.key, "number": d.number, "fields": d.fields.model_dump(mode="json"),
-                 "external_id": d.external_id,
+                 "external_id": d.external_id, "access": d.access.model_dump(mode="json"),
                  "passages": [[pid, self._passages[pid].page, self._passages[pid].text] for pid in d.passages]}
                 for d in self._documents.values()
             ],
@@ -381,6 +456,9 @@ class SearchEngine:
     def restore(cls, files: dict[str, bytes], embedder: Embedder, options: SearchOptions | None = None) -> SearchEngine:
         """Raises ValueError when the snapshot was built with another embedder."""
         store = json.loads(files["store.json"])
+        if store.get("format") != SNAPSHOT_FORMAT:
+            raise ValueError(f"the index has format {store.get('format', 1)}, not {SNAPSHOT_FORMAT} (documents "
+                             "without their access attributes); rebuild it")
         if (store["embedder"], store["dimension"]) != (embedder.name, embedder.dimension):
             raise ValueError(f"the index was built with embedder {store['embedder']} ({store['dimension']} dims), "
                              f"not {embedder.name} ({embedder.dimension} dims); rebuild it")
@@ -388,7 +466,9 @@ class SearchEngine:
         engine._next_document, engine._next_passage = store["next_document"], store["next_passage"]
         for entry in store["documents"]:
             fields = Fields.model_validate(entry["fields"])
-            document = _Document(entry["key"], entry["number"], fields, document_title(fields), entry["external_id"])
+            access = DocumentAccess.model_validate(entry["access"])
+            document = _Document(entry["key"], entry["number"], fields, document_title(fields), entry["external_id"],
+                                 access)
             for pid, page, text in entry["passages"]:
                 engine._passages[pid] = _Passage(document.number, page, text)
                 document.passages.append(pid)

@@ -6,6 +6,7 @@ without diacritics works the same.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 
 from pydantic import BaseModel
@@ -100,6 +101,10 @@ class ParsedQuery(BaseModel):
     """The query as searched: normalised."""
     filters: SearchFilters
     """What the query was read as."""
+
+    def ignoring(self, names: Iterable[str]) -> ParsedQuery:
+        """The query without some of its readings (a person removed them): those no longer lift documents."""
+        return self.model_copy(update={"filters": self.filters.model_copy(update=dict.fromkeys(names))})
 
 
 def parse_query(query: str, issuers: list[str] = ()) -> ParsedQuery:

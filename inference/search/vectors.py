@@ -58,13 +58,27 @@ class VectorIndex:
             return 0
         return int(self.index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64)))
 
-    def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, ids), each (len(vectors), k); missing neighbours have id -1."""
-        k = max(1, min(k, self.index.ntotal))
-        if self.index.ntotal == 0:
+    def search(self, vectors: np.ndarray, k: int, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids), each (len(vectors), k); missing neighbours have id -1. With `within`, only
+        those ids are searched."""
+        available = self.index.ntotal if within is None else min(len(within), self.index.ntotal)
+        if available == 0:
             empty = np.zeros((len(vectors), 0))
             return empty.astype(np.float32), empty.astype(np.int64)
-        return self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+        queries, k = np.ascontiguousarray(vectors, dtype=np.float32), max(1, min(k, available))
+        if within is None:
+            return self.index.search(queries, k)
+        selector = faiss.IDSelectorBatch(np.ascontiguousarray(within, dtype=np.int64))
+        return self.index.search(queries, k, params=self._search_parameters(selector, len(within)))
+
+    def _search_parameters(self, selector: faiss.IDSelector, selected: int) -> faiss.SearchParameters:
+        ivf = _ivf_of(self.index)
+        if ivf is None:
+            return faiss.SearchParameters(sel=selector)
+        # Probe more lists the fewer vectors are selected, so about as many selected vectors are compared
+        # as an unrestricted search compares.
+        nprobe = min(ivf.nlist, math.ceil(self.nprobe * self.index.ntotal / max(selected, 1)))
+        return faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
 
     def serialize(self) -> bytes:
         return faiss.serialize_index(self.index).tobytes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import torch
 from pydantic import BaseModel
@@ -58,3 +59,14 @@ def export_onnx(model: LayoutLMForTokenClassification, path: str, opset: int = 1
         warnings.simplefilter("ignore")  # deprecation of the TorchScript exporter; tracer notes on SDPA
         torch.onnx.export(wrapper, dummy, path, dynamo=False, opset_version=opset, input_names=list(INPUTS),
                           output_names=["logits"], dynamic_axes=axes, do_constant_folding=True)
+
+
+def load_weights(directory: Path) -> tuple[LayoutLMForTokenClassification, TaggerConfig]:
+    """The torch model saved beside an artifact's ONNX (config.json + model.safetensors), and its config."""
+    if not (directory / "model.safetensors").is_file():
+        raise FileNotFoundError(f"{directory} holds no torch weights (model.safetensors) to retrain from")
+    model = LayoutLMForTokenClassification.from_pretrained(str(directory), local_files_only=True)
+    c = model.config
+    config = TaggerConfig(hidden=c.hidden_size, layers=c.num_hidden_layers, heads=c.num_attention_heads,
+                          intermediate=c.intermediate_size, dropout=c.hidden_dropout_prob)
+    return model, config

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,18 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from api.app import create_app
 from api.settings import Settings
 
-from .support import BAD_REQUESTS, BadRequest, StoreProbe, TestClient, make_settings
+from .support import (
+    BAD_REQUESTS,
+    BadRequest,
+    ClientAs,
+    StoreProbe,
+    TestClient,
+    acting_as,
+    make_settings,
+    started_client,
+)
 
 POSTGRES_URL = os.environ.get("VANTHU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/vanthu_test")
 
@@ -81,9 +90,17 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    """The app started (migrations, job worker) on an empty data directory."""
-    with TestClient(create_app(settings)) as test_client:
+    """The app started (migrations, job worker) on an empty data directory, acting as an admin of the root
+    agency cleared for every secrecy level (`support.TEST_ADMIN`); `auth=None` sends a request without."""
+    with started_client(settings) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client_as(client: TestClient) -> Callable[..., ClientAs]:
+    """`client_as(roles, agency="HN", clearance=SecrecyLevel.none, parent="HN")`: the same app acting as such a
+    user (created on first use; a new agency is put under `parent`)."""
+    return functools.partial(acting_as, client)
 
 
 @pytest.fixture

@@ -7,18 +7,26 @@ import io
 import os
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from httpx import Response
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import func, select
 
+from api.app import create_app
+from api.auth.accounts import AgencySpec, add_agency
+from api.auth.passwords import hash_password
+from api.auth.principal import Role, SecrecyLevel
+from api.auth.tokens import issue_token
 from api.settings import Settings
 from api.store.blobs import BlobStore
 from api.store.db import create_db_engine
+from api.store.identity import ROOT_AGENCY_CODE, AgencyRow, UserRow
 from api.store.models import DocumentRow, JobRow
 from inference.options import LoadLimits, PipelineOptions
 from training.synth import sample_document
@@ -204,3 +212,110 @@ def wait_for_document(client: TestClient, document_id: str, timeout: float = JOB
         if time.monotonic() > deadline:
             raise AssertionError(f"document {document_id} still {record['status']} after {timeout} s")
         time.sleep(0.2)
+
+
+# --- principals ----------------------------------------------------------------------------------
+
+TEST_PASSWORD = "mật khẩu thử nghiệm"
+TEST_ADMIN = "test.admin"
+"""The user the `client` fixture acts as: admin of the root agency, cleared for Tuyệt mật."""
+
+
+@functools.cache
+def test_password_hash() -> str:
+    """Hashed once per test session: argon2 is slow on purpose."""
+    return hash_password(TEST_PASSWORD)
+
+
+class BearerToken:
+    """An `auth=` of the test client (a callable: Starlette's client may be httpx or httpx2)."""
+
+    def __init__(self, token: str):
+        self.token = token
+
+    def __call__(self, request: Any) -> Any:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+
+def add_user(
+    client: TestClient,
+    username: str,
+    roles: Iterable[Role | str],
+    agency: str = ROOT_AGENCY_CODE,
+    clearance: SecrecyLevel = SecrecyLevel.none,
+    parent: str = ROOT_AGENCY_CODE,
+) -> str:
+    """A user of the started app's store (its agency created under `parent` when new); `TEST_PASSWORD`."""
+    with client.app.state.runtime.sessions.begin() as session:
+        if session.get(AgencyRow, agency) is None:
+            add_agency(session, AgencySpec(code=agency, name=f"Đơn vị {agency}", parent_code=parent))
+        if session.get(UserRow, username) is None:
+            session.add(UserRow(
+                username=username, password_hash=test_password_hash(), roles=sorted(Role(r) for r in roles),
+                agency_code=agency, clearance=int(clearance), disabled=False,
+            ))
+    return username
+
+
+def token_for(client: TestClient, username: str) -> BearerToken:
+    return BearerToken(issue_token(client.app.state.runtime.settings.auth, f"user:{username}").access_token)
+
+
+def log_in_as_admin(client: TestClient) -> TestClient:
+    """Make `client` act as `TEST_ADMIN` by default; `auth=None` on a request sends it unauthenticated."""
+    add_user(client, TEST_ADMIN, [Role.admin], clearance=SecrecyLevel.tuyet_mat)
+    client.auth = token_for(client, TEST_ADMIN)
+    return client
+
+
+@contextmanager
+def started_client(settings: Settings) -> Iterator[TestClient]:
+    """The app started on `settings`, the client acting as the root admin (as the `client` fixture)."""
+    with TestClient(create_app(settings)) as client:
+        yield log_in_as_admin(client)
+
+
+class ClientAs:
+    """The started test client acting as another principal: same app, another token on every request."""
+
+    def __init__(self, client: TestClient, auth: BearerToken, username: str):
+        self.client, self.auth, self.username = client, auth, username
+
+    @property
+    def app(self) -> Any:
+        return self.client.app
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Response:
+        kwargs.setdefault("auth", self.auth)
+        return self.client.request(method, url, **kwargs)
+
+    def get(self, url: str, **kwargs: Any) -> Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Response:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> Response:
+        return self.request("PUT", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> Response:
+        return self.request("PATCH", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> Response:
+        return self.request("DELETE", url, **kwargs)
+
+
+def acting_as(
+    client: TestClient,
+    roles: Iterable[Role | str],
+    agency: str = ROOT_AGENCY_CODE,
+    clearance: SecrecyLevel = SecrecyLevel.none,
+    parent: str = ROOT_AGENCY_CODE,
+    username: str | None = None,
+) -> ClientAs:
+    """`client` acting as a (new) user with these roles, agency (created under `parent`) and clearance."""
+    roles = sorted(Role(r) for r in roles)
+    username = username or f"{'-'.join(roles)}.{agency}.{int(clearance)}".lower().replace("_", "-")
+    add_user(client, username, roles, agency, clearance, parent)
+    return ClientAs(client, token_for(client, username), username)

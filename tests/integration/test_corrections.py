@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from datasets import load_from_disk
 
-from api.app import create_app
+from api.auth.principal import Role
 from api.corrections_export import NothingToExport, export_corrections
 from api.runtime import open_runtime
 from api.settings import Settings
 
-from .support import TestClient, make_settings, synthetic_pdf, wait_for_document
+from .support import TEST_ADMIN, TestClient, make_settings, started_client, synthetic_pdf, wait_for_document
 
-USER = {"X-Vanthu-User": "chuyenvien.lan"}
+WHO = f"user:{TEST_ADMIN}"
 BOX = {"page": 0, "bbox": {"x0": 0.1, "y0": 0.12, "x1": 0.3, "y1": 0.14}}
 
 
@@ -30,8 +30,8 @@ def document(client: TestClient) -> dict:
     return record
 
 
-def correct(client: TestClient, document_id: str, body: dict, headers: dict | None = USER):
-    return client.put(f"/v1/documents/{document_id}/fields", json=body, headers=headers)
+def correct(client: TestClient, document_id: str, body: dict):
+    return client.put(f"/v1/documents/{document_id}/fields", json=body)
 
 
 def test_corrections_are_versioned_and_overlaid_on_the_extraction(client: TestClient, document: dict) -> None:
@@ -47,7 +47,7 @@ def test_corrections_are_versioned_and_overlaid_on_the_extraction(client: TestCl
     assert v1["previous"] == {"number": extracted["number"], "issued_date": extracted["issued_date"]}
     assert v2["previous"] == {"number": "15/QĐ-UBND", "urgency": extracted["urgency"]}
     assert v2["fields"] == {"number": "16/QĐ-UBND", "urgency": "THƯỢNG KHẨN"}
-    assert v1["corrected_by"] == "chuyenvien.lan" and v1["boxes"] == {"number": BOX}
+    assert v1["corrected_by"] == WHO and v1["boxes"] == {"number": BOX}
 
     record = client.get(f"/v1/documents/{document['id']}").json()
     assert record["fields"]["number"] == "16/QĐ-UBND"
@@ -101,10 +101,15 @@ def test_bad_corrections_are_refused_and_nothing_is_stored(
     assert client.get(f"/v1/documents/{document['id']}").json()["correction_version"] == 0
 
 
-def test_who_corrects_must_be_known(client: TestClient, document: dict) -> None:
-    response = correct(client, document["id"], {"fields": {"number": "1/QĐ"}}, headers={})
+def test_who_corrects_must_be_known_and_a_records_officer(client: TestClient, client_as, document: dict) -> None:
+    path, body = f"/v1/documents/{document['id']}/fields", {"fields": {"number": "1/QĐ"}}
+    anonymous = client.put(path, json=body, auth=None)
+    reader = client_as([Role.staff_reader]).put(path, json=body)
+    officer = client_as([Role.records_officer]).put(path, json=body)
 
-    assert response.status_code == 401 and response.json()["error"] == "missing_user"
+    assert anonymous.status_code == 401 and anonymous.json()["error"] == "not_authenticated"
+    assert reader.status_code == 403 and reader.json()["error"] == "forbidden"
+    assert officer.status_code == 200 and officer.json()["corrected_by"] == "user:records-officer.hn.0"
 
 
 def test_unknown_document(client: TestClient) -> None:
@@ -114,7 +119,7 @@ def test_unknown_document(client: TestClient) -> None:
 
 def test_a_document_not_extracted_yet_cannot_be_corrected(tmp_path: Path, sqlite_url: str) -> None:
     settings = make_settings(tmp_path / "data", sqlite_url, job_workers=0)
-    with TestClient(create_app(settings)) as client:
+    with started_client(settings) as client:
         created = client.post("/v1/documents", files={"file": ("vb.pdf", synthetic_pdf(3)[0])}).json()
         response = correct(client, created["id"], {"fields": {"number": "1/QĐ"}})
 
@@ -146,7 +151,7 @@ def test_export_is_a_deterministic_dataset_of_words_and_corrected_fields(
     assert row["fields"]["number"] == "15/QĐ-UBND" and row["fields"]["issued_date"] == "2024-03-12"
     assert row["corrected_fields"] == ["issued_date", "number"]
     assert row["boxes"] == [{"field": "number", "page": 0, **BOX["bbox"]}]
-    assert row["corrected_by"] == ["chuyenvien.lan"]
+    assert row["corrected_by"] == [WHO]
     texts = [w["text"] for w in row["words"]]
     assert len(texts) > 50 and card.words == len(texts)
     assert all(0 <= w["x0"] < w["x1"] <= 1 and 0 <= w["y0"] < w["y1"] <= 1 for w in row["words"])

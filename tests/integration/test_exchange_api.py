@@ -15,13 +15,21 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from api.app import create_app
+from api.auth.principal import Role
 from api.cli import app as cli_app
 from api.settings import Settings, get_settings
 from inference.exchange.formats import load
 from inference.exchange.pdfa import check_pdfa
 
-from .support import MAX_UPLOAD_BYTES, TestClient, decision_png, make_settings, synthetic_pdf, wait_for_document
+from .support import (
+    MAX_UPLOAD_BYTES,
+    TestClient,
+    decision_png,
+    make_settings,
+    started_client,
+    synthetic_pdf,
+    wait_for_document,
+)
 
 DOSSIER = {
     "OrganId": "H01",
@@ -136,14 +144,16 @@ def test_bad_imports_are_refused_whole_with_the_place_of_the_error(client: TestC
     assert client.get("/v1/dossiers").json() == []
 
 
-def test_exports_mask_personal_data_and_masked_values_import_as_no_change(client: TestClient) -> None:
+def test_exports_mask_personal_data_and_masked_values_import_as_no_change(client: TestClient, client_as) -> None:
     document = add(client, "a.pdf", synthetic_pdf(3)[0])
     personal = "Về việc cấp đất cho ông Nguyễn Văn Bình, CCCD 001203012345"
     edited = json.loads(client.get("/v1/export").content)
     edited["Documents"][0]["Subject"] = personal
     assert client.post("/v1/import", content=json.dumps(edited).encode()).json()["documents_updated"] == 1
 
-    masked = client.get("/v1/export", params={"format": "xml"})
+    revealed = client.get("/v1/export", params={"format": "xml"})  # an admin sees personal data
+    masked = client_as([Role.staff_reader]).get("/v1/export", params={"format": "xml"})
+    assert load(revealed.content).Documents[0].Subject == personal
     subject = load(masked.content).Documents[0].Subject
     assert subject == "Về việc cấp đất cho ông N. V. B., CCCD *********345"
     assert client.post("/v1/import", content=masked.content).json()["unchanged"] == 1
@@ -160,7 +170,7 @@ def test_entity_links_are_masked_and_checked_against_the_registers(tmp_path: Pat
     settings = make_settings(
         tmp_path / "data", database_url, exchange={"units_path": units, "registers_dir": registers}
     )
-    with TestClient(create_app(settings)) as client:
+    with started_client(settings) as client:
         document = add(client, "qd.png", decision_png())
         links = client.get(f"/v1/documents/{document['id']}/links").json()
     found = {(v["link"]["kind"], v["link"]["normalized"]): v for v in links}
@@ -186,7 +196,7 @@ def test_cli_export_import_and_errors(
     monkeypatch.setenv("VANTHU_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("VANTHU_DATABASE_URL", database_url)
     get_settings.cache_clear()
-    with TestClient(create_app(settings)) as client:
+    with started_client(settings) as client:
         document = add(client, "a.pdf", synthetic_pdf(3)[0])
     runner = CliRunner()
     created = runner.invoke(

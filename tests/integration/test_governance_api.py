@@ -36,9 +36,10 @@ def resaved(pdf: bytes, producer: str = "another scanner station") -> bytes:
     return buffer.getvalue()
 
 
-def add(client: TestClient, name: str, data: bytes) -> dict:
-    """Store a document and wait until its extraction and then its governance are recorded."""
-    response = client.post("/v1/documents", files={"file": (name, data)})
+def add(client: TestClient, name: str, data: bytes, **access: str) -> dict:
+    """Store a document (form fields `access`: agency_code, ...) and wait until its extraction and then its
+    governance are recorded."""
+    response = client.post("/v1/documents", files={"file": (name, data)}, data=access or None)
     assert response.status_code == 201, response.text
     record = wait_for_document(client, response.json()["id"])
     assert record["status"] == "done", record

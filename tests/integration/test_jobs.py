@@ -12,14 +12,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from api.app import create_app
 from api.jobs import UNEXPECTED_FAILURE, WORKER_HOST, worker_identity
 from api.runtime import Runtime, open_runtime
 from api.settings import Settings
 from api.store.models import DocumentRow, JobRow, JobStatus, utc_now
 from inference.options import LoadLimits, PipelineOptions
 
-from .support import StoreProbe, TestClient, decision_pdf, decision_png, wait_for_document
+from .support import StoreProbe, decision_pdf, decision_png, started_client, wait_for_document
 
 OTHER_HOST_WORKER = "elsewhere:4242:cafe0123:0"
 
@@ -56,7 +55,7 @@ def load_job(runtime: Runtime, document_id: str) -> tuple[JobRow, DocumentRow]:
 
 
 def test_job_left_running_by_a_dead_process_completes_after_restart(settings: Settings, store: StoreProbe) -> None:
-    with TestClient(create_app(settings.model_copy(update={"job_workers": 0}))) as api_only:
+    with started_client(settings.model_copy(update={"job_workers": 0})) as api_only:
         document_id = api_only.post("/v1/documents", files={"file": ("qd.pdf", decision_pdf())}).json()["id"]
     exited = subprocess.Popen([sys.executable, "-c", "pass"])
     exited.wait()
@@ -70,7 +69,7 @@ def test_job_left_running_by_a_dead_process_completes_after_restart(settings: Se
         heartbeat_at=utc_now(),  # fresh: only the dead owner gives it away
     )
 
-    with TestClient(create_app(settings)) as restarted:
+    with started_client(settings) as restarted:
         record = wait_for_document(restarted, document_id)
 
     assert record["status"] == "done", record["error"]
@@ -145,7 +144,7 @@ def test_pipeline_input_error_fails_the_document_with_its_reason(settings: Setti
     # The scan passes the upload checks (3.9 Mpx as stored) but is 8.7 Mpx once resampled to 300 dpi for OCR.
     tight_limits = LoadLimits(max_page_pixels=5_000_000)
     tight = settings.model_copy(update={"pipeline": PipelineOptions(workers=1, limits=tight_limits)})
-    with TestClient(create_app(tight)) as client:
+    with started_client(tight) as client:
         document_id = client.post("/v1/documents", files={"file": ("qd.png", decision_png())}).json()["id"]
         record = wait_for_document(client, document_id)
 
@@ -156,11 +155,11 @@ def test_pipeline_input_error_fails_the_document_with_its_reason(settings: Setti
 def test_unexpected_failure_is_recorded_generically_and_the_worker_goes_on(
     settings: Settings, store: StoreProbe
 ) -> None:
-    with TestClient(create_app(settings.model_copy(update={"job_workers": 0}))) as api_only:
+    with started_client(settings.model_copy(update={"job_workers": 0})) as api_only:
         lost = api_only.post("/v1/documents", files={"file": ("lost.png", decision_png())}).json()
     store.blobs.delete(lost["sha256"])
 
-    with TestClient(create_app(settings)) as client:
+    with started_client(settings) as client:
         failed = wait_for_document(client, lost["id"])
         kept = client.post("/v1/documents", files={"file": ("qd.pdf", decision_pdf())}).json()
         done = wait_for_document(client, kept["id"])

@@ -11,12 +11,11 @@ from click.testing import Result
 from datasets import load_from_disk
 from typer.testing import CliRunner
 
-from api.app import create_app
 from api.cli import app
 from api.settings import Settings, get_settings
 
 from .models_support import DEFAULT_DIGITS, derived_model
-from .support import TestClient, make_settings, synthetic_pdf, wait_for_document
+from .support import make_settings, started_client, synthetic_pdf, wait_for_document
 
 
 @pytest.fixture
@@ -59,7 +58,7 @@ def test_unknown_model_is_a_clear_error(settings: Settings) -> None:
 
 
 def test_correct_then_export(settings: Settings, tmp_path: Path) -> None:
-    with TestClient(create_app(settings)) as client:
+    with started_client(settings) as client:
         created = client.post("/v1/documents", files={"file": ("vb.pdf", synthetic_pdf(5)[0])}).json()
         assert wait_for_document(client, created["id"])["status"] == "done"
 

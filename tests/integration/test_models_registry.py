@@ -8,13 +8,20 @@ from pathlib import Path
 import pytest
 from PIL import ImageDraw, ImageFont
 
-from api.app import create_app
 from api.settings import Settings
 
 from .models_support import DEFAULT_DIGITS, copy_committed, derived_model
-from .support import DECISION_LINES, TestClient, encode, make_settings, render_page, wait_for_document
+from .support import (
+    DECISION_LINES,
+    TEST_ADMIN,
+    TestClient,
+    encode,
+    make_settings,
+    render_page,
+    started_client,
+    wait_for_document,
+)
 
-USER = {"X-Vanthu-User": "admin.hoa"}
 HANDWRITING_FONT = "/usr/share/fonts/truetype/fifthhorseman/dkg.ttf"
 
 
@@ -38,8 +45,8 @@ def digits_status(client: TestClient) -> dict:
     return next(m for m in client.get("/v1/models").json()["models"] if m["name"] == "digits")
 
 
-def promote(client: TestClient, version: str, force: bool = False, headers: dict | None = USER):
-    return client.post("/v1/models/digits/promote", json={"version": version, "force": force}, headers=headers)
+def promote(client: TestClient, version: str, force: bool = False):
+    return client.post("/v1/models/digits/promote", json={"version": version, "force": force})
 
 
 def test_committed_and_local_versions_are_listed(client: TestClient, candidates: dict[str, str]) -> None:
@@ -63,7 +70,7 @@ def test_the_gate_refuses_a_worse_candidate_and_records_why(client: TestClient, 
     assert status["active"] == DEFAULT_DIGITS
     (event,) = status["history"]
     gate = event["gate"]
-    assert (event["action"], event["version"], event["decided_by"]) == ("refused", "v3-noised", "admin.hoa")
+    assert (event["action"], event["version"], event["decided_by"]) == ("refused", "v3-noised", f"user:{TEST_ADMIN}")
     assert gate["passed"] is False and gate["p_value"] < 0.05 and gate["n"] >= 500
     assert gate["candidate_accuracy"] < gate["current_accuracy"]
     assert gate["current_only"] > gate["candidate_only"] and gate["difference_ci"][1] < 0
@@ -76,11 +83,11 @@ def test_force_overrides_the_gate_and_rollback_restores(client: TestClient, cand
     assert forced.json()["forced"] is True and forced.json()["gate"]["passed"] is False
     assert digits_status(client)["active"] == "v3-noised"
 
-    rolled = client.post("/v1/models/digits/rollback", headers=USER)
+    rolled = client.post("/v1/models/digits/rollback")
     assert rolled.status_code == 200
     assert (rolled.json()["version"], rolled.json()["previous_version"]) == (DEFAULT_DIGITS, "v3-noised")
     assert digits_status(client)["active"] == DEFAULT_DIGITS
-    again = client.post("/v1/models/digits/rollback", headers=USER)
+    again = client.post("/v1/models/digits/rollback")
     assert again.status_code == 409 and "nothing to roll back" in again.json()["reason"]
     assert [e["action"] for e in digits_status(client)["history"]] == ["promote", "rollback"]
 
@@ -97,19 +104,19 @@ def test_an_equal_candidate_passes_the_gate(client: TestClient, candidates: dict
 
 
 @pytest.mark.parametrize(
-    ("path", "body", "headers", "status", "code"),
+    ("path", "body", "signed_in", "status", "code"),
     [
-        ("/v1/models/nope/promote", {"version": "v1"}, USER, 404, "not_found"),
-        ("/v1/models/digits/promote", {"version": "v9"}, USER, 404, "not_found"),
-        ("/v1/models/digits/promote", {"version": "v1"}, {}, 401, "missing_user"),
-        ("/v1/models/digits/promote", {}, USER, 422, "invalid_request"),
-        ("/v1/models/nope/rollback", None, USER, 404, "not_found"),
+        ("/v1/models/nope/promote", {"version": "v1"}, True, 404, "not_found"),
+        ("/v1/models/digits/promote", {"version": "v9"}, True, 404, "not_found"),
+        ("/v1/models/digits/promote", {"version": "v1"}, False, 401, "not_authenticated"),
+        ("/v1/models/digits/promote", {}, True, 422, "invalid_request"),
+        ("/v1/models/nope/rollback", None, True, 404, "not_found"),
     ],
 )
 def test_bad_registry_requests(
-    client: TestClient, path: str, body: dict | None, headers: dict, status: int, code: str
+    client: TestClient, path: str, body: dict | None, signed_in: bool, status: int, code: str
 ) -> None:
-    response = client.post(path, json=body, headers=headers)
+    response = client.post(path, json=body) if signed_in else client.post(path, json=body, auth=None)
 
     assert response.status_code == status and response.json()["error"] == code
     assert digits_status(client)["history"] == []
@@ -141,11 +148,11 @@ def test_the_running_service_uses_a_promoted_model_without_restart(
 ) -> None:
     settings = make_settings(tmp_path / "data", sqlite_url)
     sevens = derived_model(settings.data_dir / "models" / "digits" / "v4-sevens", "sevens", model_cache).name
-    with TestClient(create_app(settings)) as client:
+    with started_client(settings) as client:
         before = extracted_number(client, "một")
         assert promote(client, sevens, force=True).status_code == 200
         promoted = extracted_number(client, "hai")
-        assert client.post("/v1/models/digits/rollback", headers=USER).status_code == 200
+        assert client.post("/v1/models/digits/rollback").status_code == 200
         rolled_back = extracted_number(client, "ba")
 
     assert (before, promoted, rolled_back) == ("15/QĐ-UBND", "7/QĐ-UBND", "15/QĐ-UBND")

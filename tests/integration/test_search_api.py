@@ -15,6 +15,7 @@ from api.cli import app as cli_app
 from api.search import SearchService, import_records
 from api.settings import Settings, get_settings
 from api.store.models import DocumentRow
+from inference.search.access import AccessScope
 from inference.search.query import SearchFilters
 
 from .support import TestClient, decision_pdf, wait_for_document
@@ -33,6 +34,7 @@ RECORDS = [
      "text": "Bộ Chính trị kết luận về công tác cán bộ và sắp xếp tổ chức bộ máy.",
      "metadata": {"number": "127-KL/TW", "type_name": "Kết luận", "block": "party", "issued_date": "2025-02-28"}},
 ]
+EVERYTHING = AccessScope.everything()
 
 
 def lines(records: list[dict]) -> list[str]:
@@ -113,13 +115,13 @@ def test_the_index_on_disk_is_read_by_another_process(client: TestClient, import
                                                        settings: Settings) -> None:
     other = SearchService(settings, client.app.state.runtime.sessions)
 
-    hits = other.search("bản đồ địa hình", 3, SearchFilters()).hits
+    hits = other.search("bản đồ địa hình", 3, SearchFilters(), EVERYTHING).hits
     assert hits[0].external_id == "vb-2"
 
     for snapshot in [path for path in other.directory.iterdir() if path.is_dir()]:
         shutil.rmtree(snapshot)  # a lost index is rebuilt from the documents table
     rebuilt = SearchService(settings, client.app.state.runtime.sessions)
-    assert rebuilt.search("kết luận 127-KL/TW", 3, SearchFilters()).hits[0].external_id == "vb-3"
+    assert rebuilt.search("kết luận 127-KL/TW", 3, SearchFilters(), EVERYTHING).hits[0].external_id == "vb-3"
 
 
 def test_an_extracted_document_is_indexed_when_its_job_completes(client: TestClient) -> None:

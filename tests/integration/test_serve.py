@@ -17,6 +17,8 @@ import pytest
 from .support import MAX_UPLOAD_BYTES, decision_pdf, multipart_body
 
 STARTUP_SECONDS = 60
+ADMIN_PASSWORD = "mật khẩu quản trị thử"
+"""`vanthu users bootstrap` makes the `admin` user with it, as `make run` does."""
 
 
 def free_port() -> int:
@@ -33,10 +35,13 @@ def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         "VANTHU_MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
         "VANTHU_PIPELINE__WORKERS": "1",
         "VANTHU_JOB_POLL_SECONDS": "0.2",
+        "VANTHU_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
     environment.pop("VANTHU_DATABASE_URL", None)
+    vanthu = Path(sys.executable).with_name("vanthu")
+    subprocess.run([vanthu, "users", "bootstrap"], env=environment, check=True, capture_output=True, timeout=120)
     process = subprocess.Popen(
-        [Path(sys.executable).with_name("vanthu"), "serve", "--port", str(port)],
+        [vanthu, "serve", "--port", str(port)],
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -72,6 +77,8 @@ def test_serve_processes_uploads_refuses_oversized_streams_and_stops_cleanly(
     chunks = (body[i : i + 65536] for i in range(0, len(body), 65536))
 
     with httpx.Client(base_url=base_url, timeout=30) as client:
+        token = client.post("/v1/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD}).json()
+        client.headers["Authorization"] = f"Bearer {token['access_token']}"
         oversized = client.post("/v1/documents", content=chunks, headers={"content-type": content_type})
         created = client.post("/v1/documents", files={"file": ("qd.pdf", decision_pdf())}).json()
         deadline = time.monotonic() + 60
@@ -80,7 +87,8 @@ def test_serve_processes_uploads_refuses_oversized_streams_and_stops_cleanly(
             time.sleep(0.2)
 
     assert (oversized.status_code, oversized.json()["error"]) == (413, "too_large")
-    assert record["status"] == "done" and record["result"]["fields"]["type_name"] == "Quyết định"
+    assert record["status"] == "done", record["error"]
+    assert record["result"]["fields"]["type_name"] == "Quyết định"
     process.send_signal(signal.SIGTERM)
     # communicate() returns only once every process holding stderr is gone: OCR workers included.
     _, log = process.communicate(timeout=30)

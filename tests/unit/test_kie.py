@@ -3,6 +3,7 @@ committed artifact behind the extractor registry."""
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -11,7 +12,17 @@ import torch
 from typer.testing import CliRunner
 
 from inference.kie import FIELD_EXTRACTORS
-from inference.kie.model import LABELS, LayoutLMExtractor, Tagger, encode_words, reading_order, windows
+from inference.kie.model import (
+    DEFAULT_DIR,
+    FIELDS,
+    LABELS,
+    LayoutLMExtractor,
+    Tagger,
+    encode_words,
+    reading_order,
+    windows,
+)
+from inference.kie.rules import Found
 from inference.options import PipelineOptions
 from models.kie.layoutlm import TINY
 from training.kie.data import noisy, page_examples
@@ -92,17 +103,41 @@ def test_batches_label_first_pieces_only(documents):
     assert int(batch["labels"].max()) < len(LABELS)
 
 
-def test_committed_tagger_reads_a_born_digital_document():
+@pytest.fixture(scope="module")
+def printed_document():
     # Handwritten number and day are gaps in a text layer: the scan's re-reader fills them, not the tagger.
     printed = (read_document(2024, i, "text_layer", OPTIONS) for i in range(20))
-    document = next(d for d in printed if not any(t.boxes("handwriting") for t in d.truth))
-    extraction = FIELD_EXTRACTORS.create("layoutlm").extract(document.pages)
-    truth = document.fields
+    return next(d for d in printed if not any(t.boxes("handwriting") for t in d.truth))
+
+
+def test_committed_tagger_reads_a_born_digital_document(printed_document):
+    extraction = FIELD_EXTRACTORS.create("layoutlm", model_fields=frozenset(FIELDS)).extract(printed_document.pages)
+    truth = printed_document.fields
     for name in ("number", "issued_date", "organ_name", "type_name", "signer_name"):
         assert getattr(extraction.fields, name) == getattr(truth, name), name
     assert extraction.evidence["number"].method == "layoutlm"
     assert 0 < extraction.confidence["number"] <= 1
     assert Tagger().labels == LABELS
+
+
+def test_the_extractor_takes_from_the_tagger_only_the_fields_its_card_names(printed_document):
+    extractor = LayoutLMExtractor()
+    assert extractor.model_fields == frozenset(json.loads((DEFAULT_DIR / "card.json").read_text())["model_fields"])
+    extraction = LayoutLMExtractor(model_fields=frozenset({"place"})).extract(printed_document.pages)
+    assert extraction.evidence["place"].method == "layoutlm"
+    assert {extraction.evidence[f].method for f in ("number", "organ_name", "signer_name")} == {"rules"}
+    assert extraction.fields.number == printed_document.fields.number
+
+
+def test_a_tagged_number_that_does_not_validate_falls_back_to_the_rules():
+    extractor = LayoutLMExtractor(model_fields=frozenset(FIELDS))
+    tagged = {"code_notation": Found("QĐ-UBND", [], 0.4, "layoutlm"), "place": Found("Hà Nội", [], 0.9, "layoutlm")}
+    ruled = {"number": Found("15/QĐ-UBND", [], 0.9), "code_number": Found("15", [], 0.9),
+             "code_notation": Found("QĐ-UBND", [], 0.9), "place": Found("Hà Nam", [], 0.9)}
+    found = extractor._with_rules(tagged, ruled, rejected={"number"})
+    assert {k: v.method for k, v in found.items()} == {
+        "number": "rules", "code_number": "rules", "code_notation": "rules", "place": "layoutlm"}
+    assert "number" not in extractor._with_rules(tagged, ruled, rejected=set())  # no span rejected: no number
 
 
 def test_eval_rejects_an_unknown_extractor(tmp_path):

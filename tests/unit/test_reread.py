@@ -15,6 +15,7 @@ from inference.reread import (
 )
 from inference.schema import BBox, Word
 from training.synth import sample_scan
+from training.synth.dataset import text_layer_words
 from training.synth.ink import written
 
 CHAR = 0.0085
@@ -81,6 +82,15 @@ def test_number_gap_keeps_the_words_the_page_pass_put_there() -> None:
     assert gaps[0].words == [noise]
 
 
+def test_printed_number_glued_to_its_symbol_is_checked() -> None:
+    glued = word("922/QĐ-UBND", 0.22, 0.33)
+    gaps = number_gaps([word("Số:", 0.17, 0.21), glued])
+    assert len(gaps) == 1 and gaps[0].words == [glued]
+    assert gaps[0].symbol is not None and gaps[0].symbol.text == "/QĐ-UBND"
+    assert gaps[0].symbol.bbox.x0 == pytest.approx(0.25)  # three of eleven characters in
+    assert (gaps[0].box.x0, gaps[0].box.x1) == pytest.approx((0.22, 0.25))  # where the digits were read
+
+
 def test_party_number_gap() -> None:
     gaps = number_gaps([word("Số", 0.17, 0.20), word("-KL/TU", 0.26, 0.33)])
     assert len(gaps) == 1 and gaps[0].box.x0 == pytest.approx(0.20)
@@ -89,7 +99,7 @@ def test_party_number_gap() -> None:
 @pytest.mark.parametrize(
     "line",
     [
-        [word("Số:", 0.17, 0.21), word("12/QĐ-UBND", 0.22, 0.38)],  # printed number: no gap
+        [word("Số:", 0.17, 0.21), word("15/2024/NĐ-CP", 0.22, 0.38)],  # a year after the slash: not checked
         [word("Số:", 0.62, 0.66), word("/QĐ-UBND", 0.7, 0.8)],  # right column: not the number line
         [word("Kính", 0.2, 0.25), word("gửi:", 0.26, 0.3)],
     ],
@@ -269,3 +279,18 @@ def test_a_window_reader_reads_handwriting_that_runs_over_the_symbol() -> None:
     words = [word("Số:", 0.17, 0.21), word("/QĐ-UBND", 0.24, 0.34)]
     found = reread_gaps(DIGIT_READERS.create("crnn"), words, layer, 300)
     assert [w.text for w in found if w.source == "reread"] == ["574"]
+
+
+def test_a_printed_number_misread_by_the_page_pass_is_corrected() -> None:
+    """A clean printed "343/HD-UBND" that the page pass read with a digit too many ("922/QĐ" for "92/QĐ"
+    happens): the digit reader, on the digits alone, reads "343" and the word is put right. A correct
+    reading is left as it is (the check adds nothing)."""
+    rendered, pages = sample_scan(1, dpi=300, handwritten_number=False)
+    words = text_layer_words(rendered.pdf)[0]
+    prepared = prepare_page(pages[0], 300, 0)
+    ink = np.minimum(prepared.print_layer, prepared.blue_layer)
+    number = next(w for w in words if w.text == "343/HD-UBND")
+    misread = [number.model_copy(update={"text": "3433/HD-UBND"}) if w is number else w for w in words]
+    reader = DIGIT_READERS.create("crnn")
+    assert next(w.text for w in reread_gaps(reader, misread, ink, 300) if w.source == "reread") == "343/HD-UBND"
+    assert "343/HD-UBND" not in [w.text for w in reread_gaps(reader, words, ink, 300) if w.source == "reread"]

@@ -25,7 +25,7 @@ import platform
 import queue
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 # Idle OpenMP threads sleep instead of spinning: on a shared 2-core machine spinning workers make
@@ -40,6 +40,7 @@ from tqdm import tqdm
 from inference.digits import ALPHABET, HEIGHT, WIDTH, DigitReader, greedy_decode, prepare
 from models.digits.crnn import CRNN, CRNNConfig, count_parameters, export_onnx
 from training.digits import synth
+from training.progress import Progress, emit, step_reporter
 
 log = logging.getLogger("training.digits")
 REPO = Path(__file__).resolve().parents[2]
@@ -201,8 +202,10 @@ def train_loop(
     weight_decay: float = 1e-4,
     clip: float = 5.0,
     progress: bool = True,
+    on_step: Callable[[int, float], None] | None = None,
 ) -> dict:
-    """Train until `steps` or `seconds` (whichever comes first). Returns losses and counters."""
+    """Train until `steps` or `seconds` (whichever comes first). Returns losses and counters.
+    `on_step(step, loss)` is called after each step (training.progress.step_reporter)."""
     if steps is None and seconds is None:
         raise ValueError("give steps or seconds")
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
@@ -232,6 +235,8 @@ def train_loop(
         losses.append(loss.item())
         step += 1
         samples += len(texts)
+        if on_step is not None:
+            on_step(step, losses[-1])
         if steps:
             bar.update(1)
         else:
@@ -469,6 +474,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--eval-n", type=int, default=1000, help="crops per evaluation set")
     ap.add_argument("--no-tesseract", action="store_true")
+    ap.add_argument("--progress", action="store_true", help="machine-readable progress lines on stdout (training.progress)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     t_all = time.perf_counter()
@@ -485,12 +491,15 @@ def main(argv: Sequence[str] | None = None) -> dict:
         log.info("CRNN %s parameters (%s); budget %.1f min", f"{count_parameters(model):,}",
                  f"from {args.init}" if args.init else "from scratch", args.minutes)
         batches = with_replay(iter(stream), every=args.replay, seed=args.seed) if args.replay > 1 else iter(stream)
-        result = train_loop(model, batches, steps=args.steps, seconds=args.minutes * 60, lr=args.lr)
+        on_step = step_reporter(args.steps) if args.progress else None
+        result = train_loop(model, batches, steps=args.steps, seconds=args.minutes * 60, lr=args.lr, on_step=on_step)
         waited = stream.waited
     log.info("trained %d steps (%d samples) in %.1f s, %.1f s waiting for data; loss %.3f -> %.3f",
              result["steps"], result["samples"], result["seconds"], waited,
              np.mean(result["losses"][:20]), np.mean(result["losses"][-50:]))
 
+    if args.progress:
+        emit(Progress(phase="evaluate", step=result["steps"], total=args.steps))
     onnx_path = args.out / "model.onnx"
     export_onnx(model, str(onnx_path))
     save_checkpoint(model, args.out / "model.pt")

@@ -21,7 +21,8 @@ LOOKALIKES = {"0": "O", "1": "l", "5": "S", "8": "B", "O": "0", "l": "1", "i": "
 @dataclass
 class PageExample:
     words: list[Word]
-    labels: list[str]
+    labels: list[str | None]
+    """One of LABELS per word; None: not labelled (left out of the loss)."""
     source: str
 
 

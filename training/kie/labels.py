@@ -15,7 +15,7 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from inference.kie.model import LABELS
-from inference.schema import Fields, Word
+from inference.schema import BBox, Fields, Word
 from inference.text import fold
 from training.synth import PageTruth, Region
 
@@ -115,8 +115,9 @@ READERS = {
 }
 
 
-def _inside(word: Word, region: Region) -> bool:
-    b, r = word.bbox, region.bbox
+def inside(word: Word, box: BBox) -> bool:
+    """The word's centre is in the box grown by MARGIN."""
+    b, r = word.bbox, box
     return r.x0 - MARGIN <= b.cx <= r.x1 + MARGIN and r.y0 - MARGIN <= b.cy <= r.y1 + MARGIN
 
 
@@ -168,11 +169,11 @@ def label_words(words: list[Word], truth: PageTruth, fields: Fields) -> list[str
         reader = READERS.get(region.name)
         if reader is None or region.layer != "print" or not region.text.strip():
             continue
-        inside = [i for i, w in enumerate(words) if _inside(w, region)]
+        inside_region = [i for i, w in enumerate(words) if inside(w, region.bbox)]
         tokens = reader(region, fields)
-        matched = align([words[i].text for i in inside], [t for t, _ in tokens])
+        matched = align([words[i].text for i in inside_region], [t for t, _ in tokens])
         region_labels = [tokens[j][1] if j is not None else "O" for j in matched]
-        for i, label in zip(inside, _fill_between(region_labels), strict=True):
+        for i, label in zip(inside_region, _fill_between(region_labels), strict=True):
             labels[i] = label
     assert all(label in LABELS for label in labels)
     return labels

@@ -22,7 +22,13 @@ from inference.options import PipelineOptions
 from inference.pipeline import read_pages, read_text_page
 from inference.schema import Fields, Page
 from training.synth import (
-    PageTruth, RenderedDocument, document_seed, render_pdf, render_scan, sample_degrade, sample_spec,
+    PageTruth,
+    RenderedDocument,
+    document_seed,
+    render_pdf,
+    render_scan,
+    sample_degrade,
+    sample_spec,
 )
 from training.synth.render import save_scan_pdf
 
@@ -61,12 +67,17 @@ def text_layer_pages(pdf: bytes, options: PipelineOptions) -> list[Page]:
     return [read_text_page(page, SCAN_DPI, []) for page in source.pages]
 
 
-def read_document(seed: int, index: int, reader: str, options: PipelineOptions) -> LabelledDocument:
-    """Document `index` of run `seed`, read from its text layer or ("ocr") from its scan."""
-    doc_seed, rendered, rng = synthetic_document(seed, index)
+def read_rendered(doc_seed: int, rendered: RenderedDocument, rng: random.Random, reader: str,
+                  options: PipelineOptions) -> LabelledDocument:
+    """A rendered document read from its text layer or ("ocr") from its scan."""
     pages = scanned_pages(rendered, rng, options) if reader == "ocr" else text_layer_pages(rendered.pdf, options)
     return LabelledDocument(seed=doc_seed, source=reader, fields=rendered.spec.fields, truth=rendered.pages,
                             pages=pages)
+
+
+def read_document(seed: int, index: int, reader: str, options: PipelineOptions) -> LabelledDocument:
+    """Document `index` of run `seed`."""
+    return read_rendered(*synthetic_document(seed, index), reader, options)
 
 
 def read_documents(n: int, seed: int, reader: str,

@@ -64,11 +64,17 @@ def illuminate(image: np.ndarray, depth: float, noise: np.random.Generator) -> n
 
 
 def add_noise(image: np.ndarray, sigma: float, noise: np.random.Generator) -> np.ndarray:
-    """Sensor grain, two pixels wide (drawn at half resolution: four times fewer random numbers)."""
+    """Sensor grain, two pixels wide (drawn at half resolution: four times fewer random numbers). The
+    signed grain is added as its positive and negative parts in uint8, the same saturating sum as in
+    int16 at a fraction of the memory traffic."""
     h, w = image.shape[:2]
     small = (noise.standard_normal(((h + 1) // 2, (w + 1) // 2), dtype=np.float32) * sigma).astype(np.int16)
-    grain = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
-    return cv2.add(image, cv2.merge([grain] * 3), dtype=cv2.CV_8U)
+
+    def full_size(part: np.ndarray) -> np.ndarray:
+        grain = cv2.resize(np.clip(part, 0, 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+        return cv2.cvtColor(grain, cv2.COLOR_GRAY2RGB) if image.ndim == 3 else grain
+
+    return cv2.subtract(cv2.add(image, full_size(small)), full_size(-small))
 
 
 def skew(image: np.ndarray, degrees: float) -> np.ndarray:

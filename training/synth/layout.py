@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from fpdf import FPDF
 
 from inference.schema import BBox
-from training.synth.fonts import STYLE_FILES, text_font
+from training.synth.fonts import STYLE_FILES, pdf_font
 from training.synth.spec import PageLayout
 from training.synth.truth import Layer, PageTruth, Region, RegionName
 
@@ -31,7 +31,7 @@ def new_pdf() -> FPDF:
     pdf.set_creation_date(FIXED_DATE)
     pdf.set_margins(0, 0, 0)
     for style in STYLE_FILES:
-        pdf.add_font("serif", style, str(text_font(style)))
+        pdf.add_font("serif", style, str(pdf_font(style)))
     for font in pdf.fonts.values():
         # The subset keeps the whole font's bounding boxes, valid for its glyphs; recomputing them from
         # every CFF outline was a third of the time it takes to make a document.

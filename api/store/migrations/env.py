@@ -4,6 +4,7 @@
 from alembic import context
 from sqlalchemy import Engine
 
+from api.store import audit, identity, ingest, training_runs  # noqa: F401  (their tables join Base.metadata)
 from api.store.db import create_db_engine
 from api.store.models import Base
 

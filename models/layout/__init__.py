@@ -1,0 +1,1 @@
+"""The layout model's network: page image -> per-class region probability maps, trained here."""
