@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from models.onnx_export import export_probabilities
+
 NUM_CLASSES = 11
 
 
@@ -84,20 +86,4 @@ def count_parameters(model: nn.Module) -> int:
 
 def export_onnx(model: CRNN, path: str, opset: int = 17) -> None:
     """Export softmax(model) with a dynamic batch axis: input "image" (N,1,32,128) -> "probs" (N,32,11)."""
-    import warnings
-
-    wrapper = Probabilities(model).eval()
-    dummy = torch.zeros(2, 1, 32, 128)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # LSTM batch-size warning of the TorchScript exporter
-        torch.onnx.export(
-            wrapper,
-            (dummy,),
-            path,
-            dynamo=False,
-            opset_version=opset,
-            input_names=["image"],
-            output_names=["probs"],
-            dynamic_axes={"image": {0: "batch"}, "probs": {0: "batch"}},
-            do_constant_folding=True,
-        )
+    export_probabilities(Probabilities(model), torch.zeros(2, 1, 32, 128), path, opset)

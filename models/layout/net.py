@@ -17,6 +17,7 @@ from torch.nn import functional as F
 
 from inference.layout_model import INPUT_HEIGHT, INPUT_WIDTH
 from inference.schema import LAYOUT_LABELS
+from models.onnx_export import export_probabilities
 
 
 @dataclass(frozen=True)
@@ -84,14 +85,4 @@ def count_parameters(model: nn.Module) -> int:
 
 def export_onnx(model: LayoutNet, path: str, opset: int = 17) -> None:
     """sigmoid(model) with a dynamic batch axis: "image" (N, 1, 384, 272) -> "probs" (N, classes, 96, 68)."""
-    torch.onnx.export(
-        Probabilities(model).eval(),
-        (torch.zeros(1, 1, INPUT_HEIGHT, INPUT_WIDTH),),
-        path,
-        dynamo=False,
-        opset_version=opset,
-        input_names=["image"],
-        output_names=["probs"],
-        dynamic_axes={"image": {0: "batch"}, "probs": {0: "batch"}},
-        do_constant_folding=True,
-    )
+    export_probabilities(Probabilities(model), torch.zeros(1, 1, INPUT_HEIGHT, INPUT_WIDTH), path, opset)
