@@ -227,8 +227,7 @@ def ingest_source(
         _add_files(runtime, context.run_id, files)
     runtime.queue.recover_abandoned()  # jobs an earlier attempt left running go back to the queue
     pending = _pending_files(runtime, context.run_id)
-    # Largest first: the files left at the end, when workers fall idle one by one, are then the quick ones.
-    tasks = [FileTask(key=row.key, path=row.path) for row in sorted(pending, key=lambda row: -_file_size(row.path))]
+    tasks = [FileTask(key=row.key, path=row.path) for row in pending]
     by_key = {row.key: row for row in pending}
     pages = 0
     with tqdm(total=len(tasks), desc="ingest", unit="file", disable=not progress, dynamic_ncols=True) as bar:
@@ -470,10 +469,3 @@ def run_report(runtime: Runtime, run_id: str, workers: int | None) -> IngestRepo
             notes=[FileProblem(path=f.key, reason=f.error) for f in files if f.state != FileState.FAILED and f.error],
         )
 
-
-def _file_size(path: str) -> int:
-    """0 for a file that cannot be read: the pipeline reports why when it tries."""
-    try:
-        return Path(path).stat().st_size
-    except OSError:
-        return 0
