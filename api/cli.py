@@ -30,6 +30,7 @@ from api.errors import ApiError
 from api.ingest import ingest_document
 from api.settings import get_settings
 from api.store.documents import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, load_page
+from inference.assembly import assemble, delivery_key
 from inference.errors import InputError
 from inference.pipeline import extract_document
 from inference.schema import DocumentSummary, ExtractionResult
@@ -81,16 +82,26 @@ def _exit_normally_on_sigterm() -> None:
 def extract(
     files: Annotated[list[Path], typer.Argument(help="PDF or image files", show_default=False)],
     json_lines: Annotated[bool, typer.Option("--json", help="One ExtractionResult JSON object per line")] = False,
+    parts: Annotated[bool, typer.Option(
+        "--parts/--no-parts",
+        help="Merge consecutive files of one folder that are parts of one document (pages delivered as separate files)",
+    )] = True,
 ) -> None:
     """Extract the metadata of each file; bad files are reported on stderr and the batch goes on."""
     options = get_settings().pipeline
     batch = Batch()
+
+    def extracted() -> Iterator[ExtractionResult]:
+        for path in _progress(files, "extract"):
+            result = batch.attempt(path, lambda: extract_document(path.read_bytes(), str(path), options))
+            if result is not None:
+                yield result
+
     results: list[ExtractionResult] = []
-    for path in _progress(files, "extract"):
-        result = batch.attempt(path, lambda: extract_document(path.read_bytes(), str(path), options))
-        if result is not None and json_lines:
+    for result in assemble(extracted()) if parts else extracted():
+        if json_lines:
             typer.echo(result.model_dump_json())
-        elif result is not None:
+        else:
             results.append(result)
     if not json_lines:
         Console().print(_results_table(results))
@@ -175,11 +186,12 @@ def _progress(items: list[Path], description: str) -> Iterator[Path]:
 
 
 def _walk(paths: list[Path], batch: Batch) -> list[Path]:
-    """The files named, and the files under the directories named (hidden ones skipped), in order."""
+    """The files named, and the files under the directories named (hidden ones skipped) in delivery order."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and not _is_hidden(p.relative_to(path))))
+            found = [p for p in path.rglob("*") if p.is_file() and not _is_hidden(p.relative_to(path))]
+            files.extend(sorted(found, key=lambda p: delivery_key(str(p))))
         elif path.exists():
             files.append(path)
         else:

@@ -12,9 +12,9 @@ from rich.table import Table
 
 from api.cli_support import command_runtime
 from api.settings import get_settings
-from inference.governance.dedup import Signature, find_groups, signature
+from inference.governance.dedup import group_results
 from inference.governance.units import UnitTableError, read_links
-from inference.schema import DuplicateGroup
+from inference.schema import DuplicateGroup, ExtractionResult
 
 units_app = typer.Typer(no_args_is_help=True, help="The administrative unit table (old -> new, 1 July 2025).")
 
@@ -31,12 +31,12 @@ def dedup(
 
     options = get_settings().pipeline
     batch = Batch()
-    signatures: list[Signature] = []
+    results: list[ExtractionResult] = []
     for path in _progress(_walk(paths, batch), "dedup"):
         result = batch.attempt(path, lambda: extract_document(path.read_bytes(), str(path), options))
         if result is not None:
-            signatures.append(signature(str(path), result))
-    groups = find_groups(signatures)
+            results.append(result)
+    groups = group_results(results)
     if json_output:
         typer.echo(json.dumps({"groups": [g.model_dump(mode="json") for g in groups]}, ensure_ascii=False))
     else:

@@ -1,29 +1,34 @@
 """`vanthu eval dedup`: pairwise precision and recall of duplicate grouping.
 
 Synthetic benchmark from the factory: each base document as born-digital PDF, scanned (other
-degradation, other resolution) and as a SAO Y copy; hard negatives that must stay apart: the same
+degradation, other resolution) and as a SAO Y copy, a two-page one also as one photo per page (parts
+of one document, linked by inference.assembly); hard negatives that must stay apart: the same
 document with another number, in another year, from another issuer. Real pairs: the labelled dev set,
 where the same number + date + issuer is the same document (skipped when ../shared is absent).
 """
 
 from __future__ import annotations
 
+import io
 import random
 import time
 from itertools import combinations
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel
 from tqdm import tqdm
 
 from eval.datasets import load_labels
 from eval.metrics import canonical
-from inference.governance.dedup import Signature, find_groups, signature
+from inference.assembly import delivery_key
+from inference.governance.dedup import group_results
 from inference.options import PipelineOptions
 from inference.pipeline import extract_document
-from inference.schema import DuplicateGroup
+from inference.schema import DuplicateGroup, ExtractionResult
 from training.synth import document_seed, render_pdf, render_scan, sample_degrade, sample_spec, save_scan_pdf
 from training.synth.copies import certified_copy
+from training.synth.render import picture
 from training.synth.spec import DocumentSpec
 
 MAX_BASE_PAGES = 2
@@ -96,6 +101,13 @@ def _negatives(spec: DocumentSpec, other: DocumentSpec) -> dict[str, DocumentSpe
     return negatives
 
 
+def _jpeg(image: np.ndarray, dpi: int) -> bytes:
+    page = picture(image)
+    out = io.BytesIO()
+    (page.convert("L") if page.mode == "1" else page).save(out, "JPEG", quality=80, dpi=(dpi, dpi))
+    return out.getvalue()
+
+
 def build_synthetic(out_dir: Path, seed: int, bases: int) -> list[Case]:
     """Write the benchmark files; returns what each one is."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -112,10 +124,12 @@ def build_synthetic(out_dir: Path, seed: int, bases: int) -> list[Case]:
             files["rescan.pdf"] = save_scan_pdf(render_scan(rendered, rng, 200, sample_degrade(rng)), 200)
         else:
             files["saoy.pdf"] = save_scan_pdf(certified_copy(scan, spec, 300, rng), 300)
+        if len(scan) > 1:  # each page photographed into a file of its own: parts of one document
+            files |= {f"part{page}.jpg": _jpeg(image, 300) for page, image in enumerate(scan, start=1)}
         for suffix, data in files.items():
             name = f"{identity}_{suffix}"
             (out_dir / name).write_bytes(data)
-            cases.append(Case(file=name, identity=identity, kind=suffix.removesuffix(".pdf"),
+            cases.append(Case(file=name, identity=identity, kind=suffix.split(".")[0],
                               is_copy=suffix == "saoy.pdf"))
         for kind, negative in _negatives(spec, chosen[number + 1][1]).items():
             name = f"{identity}_{kind}.pdf"
@@ -143,16 +157,14 @@ def score(cases: list[Case], groups: list[DuplicateGroup]) -> PairScore:
 
 
 def _run(folder: Path, cases: list[Case], options: PipelineOptions, desc: str) -> SetReport:
-    signatures: list[Signature] = []
+    results: list[ExtractionResult] = []
     failed: list[str] = []
-    for case in tqdm(cases, desc=desc, unit="file"):
+    for case in tqdm(sorted(cases, key=lambda c: delivery_key(c.file)), desc=desc, unit="file"):
         try:
-            result = extract_document((folder / case.file).read_bytes(), case.file, options)
+            results.append(extract_document((folder / case.file).read_bytes(), case.file, options))
         except Exception as error:  # a file the pipeline refuses is reported, the benchmark goes on
             failed.append(f"{case.file}: {error}")
-            continue
-        signatures.append(signature(case.file, result))
-    groups = find_groups(signatures)
+    groups = group_results(results)
     by_file = {member: g for g in groups for member in g.members}
     copies = [c for c in cases if c.is_copy]
     linked = sum(1 for c in copies if c.file in by_file and c.file in by_file[c.file].copies

@@ -14,6 +14,7 @@ from tqdm import tqdm
 from eval import reports
 from eval.datasets import LabelledDocument, load_labels
 from eval.metrics import canonical, cer, exact
+from inference.assembly import assemble, delivery_key
 from inference.kie import create_extractor
 from inference.options import PipelineOptions
 from inference.pipeline import extract_document, extract_document_pages
@@ -71,14 +72,28 @@ class ExtractedDocument:
     score: DocumentScore
 
 
+def delivered(dataset_dir: Path, limit: int | None = None) -> list[LabelledDocument]:
+    """The (first `limit`) labelled documents in the order an archive delivers them (folder, natural name)."""
+    return sorted(load_labels(dataset_dir)[:limit], key=lambda doc: delivery_key(doc.file))
+
+
 def extract_labelled(dataset_dir: Path, options: PipelineOptions | None = None,
                      limit: int | None = None) -> Iterator[ExtractedDocument]:
-    """The (first `limit`) documents of a labelled set, extracted and scored one by one."""
-    for doc in tqdm(load_labels(dataset_dir)[:limit], desc="extraction", unit="doc"):
-        t0 = time.perf_counter()
-        result = extract_document((dataset_dir / doc.file).read_bytes(), doc.file, options)
-        predicted = result.fields.model_dump(mode="json")
-        yield ExtractedDocument(doc, result, score_document(doc, predicted, time.perf_counter() - t0))
+    """The (first `limit`) documents of a labelled set, extracted and scored one by one; files that are
+    parts of one document are merged first, as `vanthu extract` does."""
+    documents = {doc.file: doc for doc in delivered(dataset_dir, limit)}
+    seconds: dict[str, float] = {}
+
+    def read() -> Iterator[ExtractionResult]:
+        for doc in tqdm(documents.values(), desc="extraction", unit="doc"):
+            t0 = time.perf_counter()
+            result = extract_document((dataset_dir / doc.file).read_bytes(), doc.file, options)
+            seconds[doc.file] = time.perf_counter() - t0
+            yield result
+
+    for result in assemble(read()):
+        doc = documents[result.file]
+        yield ExtractedDocument(doc, result, score_document(doc, result.fields.model_dump(mode="json"), seconds[doc.file]))
 
 
 def evaluate(dataset_dir: Path, options: PipelineOptions | None = None) -> ExtractionReport:
@@ -92,19 +107,26 @@ def evaluate_extractors(dataset_dir: Path, extractors: list[str],
     """Several field extractors on the same pages: each document is read (OCR) once, then every extractor
     reads its fields from those pages. A document's seconds are its reading plus that extractor's."""
     options = options or PipelineOptions()
-    scores: dict[str, list[DocumentScore]] = {name: [] for name in extractors}
-    spent = dict.fromkeys(extractors, 0.0)
-    for doc in tqdm(load_labels(dataset_dir), desc="extraction", unit="doc"):
+    documents = {doc.file: doc for doc in delivered(dataset_dir)}
+    results: dict[str, list[ExtractionResult]] = {name: [] for name in extractors}
+    seconds: dict[tuple[str, str], float] = {}
+    for doc in tqdm(documents.values(), desc="extraction", unit="doc"):
         t0 = time.perf_counter()
-        pages, _ = extract_document_pages((dataset_dir / doc.file).read_bytes(), doc.file, options)
+        pages, read = extract_document_pages((dataset_dir / doc.file).read_bytes(), doc.file, options)
         reading = time.perf_counter() - t0
         for name in extractors:
             t1 = time.perf_counter()
-            fields = create_extractor(name, options.model_dirs).extract(pages).fields.model_dump(mode="json")
-            seconds = reading + time.perf_counter() - t1
-            scores[name].append(score_document(doc, fields, seconds))
-            spent[name] += seconds
-    return {name: report_of(dataset_dir, scores[name], spent[name]) for name in extractors}
+            extraction = create_extractor(name, options.model_dirs).extract(pages)
+            results[name].append(read.model_copy(update={
+                "fields": extraction.fields, "confidence": extraction.confidence, "evidence": extraction.evidence,
+            }))
+            seconds[name, doc.file] = reading + time.perf_counter() - t1
+    reports = {}
+    for name in extractors:
+        scores = [score_document(documents[r.file], r.fields.model_dump(mode="json"), seconds[name, r.file])
+                  for r in assemble(results[name])]
+        reports[name] = report_of(dataset_dir, scores, sum(seconds[name, f] for f in documents))
+    return reports
 
 
 def report_of(dataset_dir: Path, scores: list[DocumentScore], seconds: float) -> ExtractionReport:

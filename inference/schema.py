@@ -154,6 +154,8 @@ class Evidence(BaseModel):
     bbox: BBox
     text: str
     method: str
+    file: str | None = None
+    """Set when the value was read in another file that is part of the same văn bản (inference.assembly)."""
 
 
 LayoutLabel = Literal[
@@ -333,6 +335,8 @@ class DuplicateReason(StrEnum):
     SAME_PAGES = "same_pages"
     SAME_TEXT = "same_text"
     SAME_METADATA = "same_metadata"
+    PARTS_OF = "parts_of"
+    """Files that are pages of one văn bản delivered separately (inference.assembly)."""
 
 
 class DuplicateGroup(BaseModel):

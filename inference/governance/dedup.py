@@ -13,12 +13,13 @@ import hashlib
 import re
 from collections.abc import Iterable
 from datetime import date
-from itertools import combinations
+from itertools import combinations, pairwise
 
 from datasketch import MinHash, MinHashLSH
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 
+from inference.assembly import assemble, runs
 from inference.governance.images import hash_distance
 from inference.kie.vocab import COPY_FORMS
 from inference.schema import DuplicateGroup, DuplicateReason, ExtractionResult
@@ -279,15 +280,18 @@ def _candidate_pairs(signatures: list[Signature]) -> set[tuple[int, int]]:
     return pairs
 
 
-def find_groups(signatures: Iterable[Signature], apart: set[frozenset[str]] | None = None) -> list[DuplicateGroup]:
+def find_groups(signatures: Iterable[Signature], apart: set[frozenset[str]] | None = None,
+                parts: Iterable[list[str]] = ()) -> list[DuplicateGroup]:
     """Groups of two or more documents that are one văn bản, in input order. `apart`: pairs of keys that
-    must never share a group (staff rejected them)."""
+    must never share a group (staff rejected them); `parts`: keys of files that are parts of one văn bản."""
     signatures = list(signatures)
     edges = []
     for i, j in sorted(_candidate_pairs(signatures)):
         reasons = pair_reasons(signatures[i], signatures[j])
         if reasons:
             edges.append((STRENGTH.index(reasons[0]), signatures[i].key, signatures[j].key, reasons))
+    strength = STRENGTH.index(DuplicateReason.PARTS_OF)
+    edges += [(strength, a, b, [DuplicateReason.PARTS_OF]) for run in parts for a, b in pairwise(run)]
     clusters = _Clusters(signatures, apart or set())
     for _, a, b, reasons in sorted(edges, key=lambda e: e[0]):
         clusters.merge(a, b, reasons)
@@ -307,3 +311,10 @@ def to_group(members: list[Signature], reasons: set[DuplicateReason]) -> Duplica
     return DuplicateGroup(
         members=sorted(m.key for m in members), reason=reason, reasons=ordered, original=original.key, copies=copies
     )
+
+
+def group_results(results: list[ExtractionResult], apart: set[frozenset[str]] | None = None) -> list[DuplicateGroup]:
+    """Duplicate groups among extraction results in delivery order (keyed by `file`): parts of one văn bản
+    delivered as separate files (inference.assembly) are linked and share their fields, then all are compared."""
+    signatures = [signature(result.file, result) for result in assemble(results)]
+    return find_groups(signatures, apart, parts=runs(results))

@@ -28,7 +28,7 @@ from inference.kie.vocab import (
     type_from_notation,
 )
 from inference.layout import Segment, segments
-from inference.schema import BBox, Block, Evidence, Fields, Page
+from inference.schema import BBox, Block, Evidence, Fields, Page, Word
 from inference.text import fold, looks_like_person_name, normalize
 
 HEADER_BOTTOM = 0.5
@@ -81,6 +81,19 @@ def is_recipient(item: str) -> bool:
 def subject_text(text: str) -> str:
     """A trích yếu as read, without its "V/v" and with a garbled "Về" mended."""
     return _GARBLED_VE.sub("Về ", _VV.sub("", normalize(text)))
+
+
+def _left_column_centre(above: list[Segment]) -> float | None:
+    """The centre of the left header column (issuer, number), under which a công văn's trích yếu is centred."""
+    centres = [s.bbox.cx for s in above if s.bbox.x0 < 0.45 and s.bbox.cx < 0.5]
+    return median(centres) if centres else None
+
+
+def _within_column(lines: list[Segment], centre: float | None) -> list[Word]:
+    """The words of the trích yếu lines that lie in the column they are centred in: words beyond the mirror
+    of the block's left edge belong to something else typed on the same lines (a routing note, a stamp)."""
+    right = 2 * centre - min(s.bbox.x0 for s in lines) + 0.015 if centre is not None else 0.55
+    return [w for s in lines for w in s.words if w.bbox.x1 <= right]
 
 
 def _names_unit(folded: str) -> bool:
@@ -380,9 +393,10 @@ class RuleExtractor:
 
     def _cong_van_subject(self, segs: list[Segment], found: dict[str, Found]) -> None:
         """Box 5b: "V/v ..." under the number, in the left column only (annotations may run beside it)."""
-        start = next((i for i, s in enumerate(segs) if s.bbox.y0 < HEADER_BOTTOM and s.bbox.cx < 0.5 and _VV.match(s.folded)), None)
+        start = next((i for i, s in enumerate(segs) if s.bbox.y0 < HEADER_BOTTOM and s.bbox.x0 < 0.45 and _VV.match(s.folded)), None)
         if start is None:
             return
+        centre = _left_column_centre(segs[:start])
         lines = [segs[start]]
         for seg in segs[start + 1 :]:
             if seg.bbox.cx > 0.5 or _is_noise(seg):
@@ -392,7 +406,7 @@ class RuleExtractor:
             if stamp_value(seg, (*URGENCY, *SECRECY)):
                 break
             lines.append(seg)
-        words = [w for s in lines for w in s.words if w.bbox.x0 < 0.55]
+        words = _within_column(lines, centre)
         text = _VV.sub("", normalize(" ".join(w.text for w in words)))
         found["subject"] = Found(text, lines, _validated_confidence(lines, True))
         found["cong_van"] = Found(True, lines, 0.9)

@@ -369,6 +369,27 @@ def test_title_signature_and_recipients() -> None:
     assert extraction.warnings == []
 
 
+def _shifted(words: list[Word], x0: float) -> list[Word]:
+    offset = x0 - words[0].bbox.x0
+    return [w.model_copy(update={"bbox": w.bbox.model_copy(update={"x0": w.bbox.x0 + offset, "x1": w.bbox.x1 + offset})})
+            for w in words]
+
+
+def test_cong_van_subject_ignores_a_note_typed_beside_it() -> None:
+    """A routing note typed over the right half of the header runs on from the trích yếu lines without a
+    column gap (a real 1-bit fax scan): the trích yếu stays inside the issuer's column."""
+    first = line("V/v bảo đảm an toàn giao thông", 0.15, 0.25)
+    second = line("trong dịp nghỉ hè năm 2019", 0.168, 0.25)
+    page = header(number="Số: 1535/SGDĐT-CTrTT", organ=("UBND THÀNH PHỐ ĐÀ NẴNG", "SỞ GIÁO DỤC VÀ ĐÀO TẠO"), extra=(
+        first + _shifted(line("1. Cô Hương gửi văn bản đến các đơn vị", 0.15, 0.5), first[-1].bbox.x1 + 0.025),
+        second + _shifted(line("2. Phòng CTSV phối hợp với Đoàn TN", 0.168, 0.5), 0.45),
+        line("Kính gửi: Các trường trực thuộc", 0.21, 0.5),
+    ))
+    found = fields(page)
+    assert found.type_name == "Công văn"
+    assert found.subject == "bảo đảm an toàn giao thông trong dịp nghỉ hè năm 2019"
+
+
 def test_no_text_gives_no_fields_and_a_warning() -> None:
     empty = Page(index=0, kind=PageKind.SCANNED, width=10, height=10, words=[])
     extraction = RuleExtractor().extract([empty])
