@@ -83,9 +83,12 @@ def subject_text(text: str) -> str:
     return _GARBLED_VE.sub("Về ", _VV.sub("", normalize(text)))
 
 
-def _left_column_centre(above: list[Segment]) -> float | None:
-    """The centre of the left header column (issuer, number), under which a công văn's trích yếu is centred."""
-    centres = [s.bbox.cx for s in above if s.bbox.x0 < 0.45 and s.bbox.cx < 0.5]
+def _left_column_centre(above: list[Segment], found: dict[str, Found]) -> float | None:
+    """The centre of the left header column, under which a công văn's trích yếu is centred: the number
+    line's, else that of the clean issuer lines (stamp debris lies anywhere)."""
+    if "number" in found:
+        return found["number"].segments[0].bbox.cx
+    centres = [s.bbox.cx for s in above if s.bbox.x0 < 0.45 and s.bbox.cx < 0.5 and len(s.words) > 1 and not _is_noise(s)]
     return median(centres) if centres else None
 
 
@@ -396,7 +399,7 @@ class RuleExtractor:
         start = next((i for i, s in enumerate(segs) if s.bbox.y0 < HEADER_BOTTOM and s.bbox.x0 < 0.45 and _VV.match(s.folded)), None)
         if start is None:
             return
-        centre = _left_column_centre(segs[:start])
+        centre = _left_column_centre(segs[:start], found)
         lines = [segs[start]]
         for seg in segs[start + 1 :]:
             if seg.bbox.cx > 0.5 or _is_noise(seg):
