@@ -80,17 +80,30 @@ def stored_pages(scan_pdf: bytes) -> list[bytes]:
     return out
 
 
-def scan_bbox(bbox: BBox, degrade: DegradeParams, width: int, height: int) -> BBox:
-    """A box of the upright page (width x height pixels) on the scan: skewed about the centre, then turned."""
-    corners = np.array([[bbox.x0 * width, bbox.y0 * height], [bbox.x1 * width, bbox.y0 * height],
-                        [bbox.x0 * width, bbox.y1 * height], [bbox.x1 * width, bbox.y1 * height]])
+CORNERS = [[0, 1], [2, 1], [0, 3], [2, 3]]
+"""The four corners of [x0, y0, x1, y1] as (x, y) index pairs."""
+
+
+def scan_boxes(bboxes: list[BBox], degrade: DegradeParams, width: int, height: int) -> list[list[float]]:
+    """Boxes of the upright page (width x height pixels) on the scan, as [x0, y0, x1, y1]: skewed about the
+    centre, then turned; all of a page's boxes in one pass."""
+    if not bboxes:
+        return []
+    size = np.array([width, height, width, height], np.float64)
+    corners = (np.array([_flat(b) for b in bboxes]) * size)[:, CORNERS]
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrade.skew_degrees, 1.0)
     moved = corners @ matrix[:, :2].T + matrix[:, 2]
-    xs, ys = np.clip(moved[:, 0] / width, 0, 1), np.clip(moved[:, 1] / height, 0, 1)
-    x0, y0, x1, y1 = float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
+    xs, ys = np.clip(moved[..., 0] / width, 0, 1), np.clip(moved[..., 1] / height, 0, 1)
+    x0, y0, x1, y1 = xs.min(axis=1), ys.min(axis=1), xs.max(axis=1), ys.max(axis=1)
     turned = {0: (x0, y0, x1, y1), 90: (1 - y1, x0, 1 - y0, x1), 180: (1 - x1, 1 - y1, 1 - x0, 1 - y0),
               270: (y0, 1 - x1, y1, 1 - x0)}[degrade.rotation]
-    return BBox(x0=turned[0], y0=turned[1], x1=turned[2], y1=turned[3])
+    return np.stack(turned, axis=1).tolist()
+
+
+def scan_bbox(bbox: BBox, degrade: DegradeParams, width: int, height: int) -> BBox:
+    """One box of the upright page on the scan (see scan_boxes)."""
+    x0, y0, x1, y1 = scan_boxes([bbox], degrade, width, height)[0]
+    return BBox(x0=x0, y0=y0, x1=x1, y1=y1)
 
 
 def _upright_size(size: tuple[int, int], rotation: int) -> tuple[int, int]:
@@ -113,10 +126,8 @@ def page_row(*, document: str, split: str, page: int, image: bytes, size: tuple[
     """One encoded dataset row: `image` the stored scan page of `size` (w, h) pixels; `truth` and `words`
     those of its born-digital page (None and [] for a blank back)."""
     width, height = _upright_size(size, degrade.rotation)
-
-    def on_scan(bbox: BBox) -> list[float]:
-        return _flat(scan_bbox(bbox, degrade, width, height))
-
+    regions = truth.regions if truth else []
+    boxes = scan_boxes([w.bbox for w in words] + [r.bbox for r in regions], degrade, width, height)
     row = {
         "id": f"{document}#{page + 1}",
         "document": document,
@@ -130,10 +141,10 @@ def page_row(*, document: str, split: str, page: int, image: bytes, size: tuple[
         "height": size[1],
         "text": truth.text if truth else "",
         "words": [w.text for w in words],
-        "boxes": [on_scan(w.bbox) for w in words],
+        "boxes": boxes[:len(words)],
         "lines": [w.line for w in words],
-        "regions": [{"label": r.name, "bbox": on_scan(r.bbox), "text": r.text, "layer": r.layer}
-                    for r in (truth.regions if truth else [])],
+        "regions": [{"label": r.name, "bbox": box, "text": r.text, "layer": r.layer}
+                    for r, box in zip(regions, boxes[len(words):], strict=True)],
         "fields": fields_row(fields),
         "degrade": degrade.model_dump_json(),
     }

@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from training.synth.dataset import card, page_row, stored_pages, text_layer_words, write_dataset
 from training.synth.degrade import DegradeParams
-from training.synth.render import render_pdf, render_scan, save_scan_pdf
+from training.synth.render import render_pdf, scan_file, scan_pages
 from training.synth.sampler import sample_spec
 from training.synth.splits import SPLITS, Split
 from training.synth.spec import DocumentSpec
@@ -55,6 +55,7 @@ class Job:
 @dataclass
 class Scan:
     images: list[np.ndarray]
+    """The damaged pages before the scanner's JPEG (`render.scan_pages`)."""
     dpi: int
     degrade: DegradeParams
     blank_pages: int
@@ -87,13 +88,13 @@ def draft(rng: random.Random) -> RenderedDocument:
 
 
 def scan_document(rendered: RenderedDocument, rng: random.Random, split: Split, dpi: int | None) -> Scan:
-    """The damaged scan; the draw order keeps the default split's bytes those of the first factory."""
+    """The damaged scan; the random draws come in the order of the first factory's."""
     degrade = split.degrade(rng)
     dpi = dpi or (split.dpis[0] if len(split.dpis) == 1 else rng.choice(split.dpis))
-    images = render_scan(rendered, rng, dpi, degrade)
+    images = scan_pages(rendered, rng, dpi, degrade)
     attachment = draft(rng) if split.attachment_rate and rng.random() < split.attachment_rate else None
     if attachment:
-        stapled = render_scan(attachment, rng, dpi, degrade.model_copy(update={"blank_back_page": False}))
+        stapled = scan_pages(attachment, rng, dpi, degrade.model_copy(update={"blank_back_page": False}))
         images += stapled[:DRAFT_PAGES]
     return Scan(images, dpi, degrade, int(degrade.blank_back_page), attachment)
 
@@ -117,7 +118,7 @@ def scan_rows(name: str, split: str, rendered: RenderedDocument, scan: Scan,
 def write_scan(job: Job, name: str, rendered: RenderedDocument, rng: random.Random) -> tuple[dict, list[dict]]:
     """The scan PDF (and the stapled draft's PDF); returns the truth record's "scan" entry and the rows."""
     scan = scan_document(rendered, rng, SPLITS[job.split], job.dpi)
-    scan_pdf = save_scan_pdf(scan.images, scan.dpi)
+    scan_pdf = scan_file(scan.images, scan.dpi, scan.degrade)
     (job.out_dir / f"{name}_scan.pdf").write_bytes(scan_pdf)
     if scan.attachment:
         (job.out_dir / f"{name}_attachment.pdf").write_bytes(scan.attachment.pdf)

@@ -7,11 +7,13 @@ import random
 from dataclasses import dataclass
 
 import numpy as np
+import pikepdf
 import pypdfium2 as pdfium
+from pikepdf import Name
 from PIL import Image
 
 from inference.schema import Block
-from training.synth.degrade import DegradeParams, blank_page, degrade_page
+from training.synth.degrade import DegradeParams, as_read, blank_page, damage, encode_jpeg
 from training.synth.formats import date_line, date_parts
 from training.synth.ink import draw_scan_ink
 from training.synth.layout import FIXED_DATE, PAGE_W, PT, Box, Composer, new_pdf
@@ -313,24 +315,61 @@ def seal_text(spec: DocumentSpec) -> str:
     return f"{f.parent_organ_name} * {f.organ_name} *" if f.parent_organ_name else f"{f.organ_name} *"
 
 
-def render_scan(rendered: RenderedDocument, rng: random.Random, dpi: int = 300,
-                degrade: DegradeParams | None = None) -> list[np.ndarray]:
-    """The paper copy as a scanner saw it: RGB uint8 pages, ink added, then degraded."""
+def scan_pages(rendered: RenderedDocument, rng: random.Random, dpi: int = 300,
+               degrade: DegradeParams | None = None) -> list[np.ndarray]:
+    """The paper copy as the scanner's sensor saw it, before any JPEG: ink added, then damaged; RGB pages
+    for a colour scan, grey (2-D) for a grey or black-and-white one (`degrade.damage`)."""
     params = degrade or DegradeParams()
     noise = np.random.default_rng(rng.getrandbits(64))
     document = pdfium.PdfDocument(rendered.pdf)
     pages: list[np.ndarray] = []
     try:
         for truth, page in zip(rendered.pages, document, strict=True):
-            image = page.render(scale=dpi / 72, rev_byteorder=True).to_numpy()[..., :3].copy()
+            image = page.render(scale=dpi / 72, rev_byteorder=True).to_numpy().copy()
             draw_scan_ink(image, truth, rendered.spec, rng)
-            pages.append(degrade_page(image, params, noise))
+            pages.append(damage(image, params, noise))
     finally:
         document.close()
     if params.blank_back_page:
-        upright = (pages[-1].shape[1], pages[-1].shape[0], 3) if params.rotation in (90, 270) else pages[-1].shape
-        pages.append(degrade_page(blank_page(upright, noise), params, noise))
+        shape = pages[-1].shape
+        upright = (shape[1], shape[0], *shape[2:]) if params.rotation in (90, 270) else shape
+        pages.append(damage(blank_page(upright, noise), params, noise))
     return pages
+
+
+def render_scan(rendered: RenderedDocument, rng: random.Random, dpi: int = 300,
+                degrade: DegradeParams | None = None) -> list[np.ndarray]:
+    """The paper copy as a reader of the scan sees it: RGB uint8 pages, ink added, then degraded."""
+    params = degrade or DegradeParams()
+    return [as_read(page, params.jpeg_quality) for page in scan_pages(rendered, rng, dpi, params)]
+
+
+def scan_file(pages: list[np.ndarray], dpi: int, degrade: DegradeParams, quality: int = 80) -> bytes:
+    """`scan_pages` filed as the scanner files them: a black-and-white scan as 1-bit CCITT G4 pages; any
+    other as JPEG pages, each the scanner's one JPEG (at `quality` when `degrade` names none), put in the
+    PDF as it is, not decoded and encoded again. Grey-looking colour pages are stored grey."""
+    if degrade.mode == "bw" and not degrade.jpeg_quality:
+        return save_scan_pdf(pages, dpi)
+    stored = [image if image.ndim == 2 or not is_grey(image) else image[..., 0] for image in pages]
+    return jpeg_pdf([(encode_jpeg(image, degrade.jpeg_quality or quality), image) for image in stored], dpi)
+
+
+def jpeg_pdf(pages: list[tuple[bytes, np.ndarray]], dpi: int) -> bytes:
+    """A PDF of one JPEG per page (its bytes and the image it encodes), each page the image's size at `dpi`."""
+    pdf = pikepdf.new()
+    for data, image in pages:
+        height, width = image.shape[:2]
+        stream = pdf.make_stream(data)
+        stream.update({"/Type": Name.XObject, "/Subtype": Name.Image, "/Width": width, "/Height": height,
+                       "/ColorSpace": Name.DeviceGray if image.ndim == 2 else Name.DeviceRGB,
+                       "/BitsPerComponent": 8, "/Filter": Name.DCTDecode})
+        size = (width * 72 / dpi, height * 72 / dpi)
+        page = pdf.add_blank_page(page_size=size)
+        page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=stream))
+        page.Contents = pdf.make_stream(f"q {size[0]:.4f} 0 0 {size[1]:.4f} 0 0 cm /Im0 Do Q".encode())
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
+    return out.getvalue()
 
 
 def save_scan_pdf(images: list[np.ndarray], dpi: int = 300, quality: int = 80) -> bytes:
@@ -354,9 +393,9 @@ def is_grey(image: np.ndarray) -> bool:
 
 
 def picture(image: np.ndarray) -> Image.Image:
-    """A scan page as the scanner would store it: 1-bit, greyscale or colour."""
-    if not is_grey(image):
+    """A scan page as the scanner would store it: 1-bit, greyscale or colour (an RGB or a grey array)."""
+    if image.ndim == 3 and not is_grey(image):
         return Image.fromarray(image)
-    grey = image[..., 0]
+    grey = image if image.ndim == 2 else image[..., 0]
     one_bit = bool(((grey == 0) | (grey == 255)).all())
     return Image.fromarray(grey).convert("1") if one_bit else Image.fromarray(grey)
