@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from api.settings import Settings
+from api.store.db import create_db_engine, upgrade_schema
 
 from .support import (
     BAD_REQUESTS,
@@ -57,8 +59,34 @@ def _create_database_if_missing(url: str) -> None:
         server.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database brought to the latest revision once per session by the app's own migration."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "migrated.db"
+    engine = create_db_engine(f"sqlite:///{path}")
+    try:
+        upgrade_schema(engine)
+    finally:
+        engine.dispose()
+    return path
+
+
+def migrated_sqlite_copy(template: Path, directory: Path) -> str:
+    """A new SQLite database copied from `template` (SQLite's backup API, so the WAL is included): the
+    start-up migration finds it at the latest revision, which saves an Alembic run from empty per test.
+    The PostgreSQL variant and the session's template still migrate from an empty database."""
+    target = directory / "test.db"
+    source, copy = sqlite3.connect(template), sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    return f"sqlite:///{target}"
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database of each kind: a new SQLite file, or a new PostgreSQL schema dropped afterwards."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
@@ -78,9 +106,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """For tests where the kind of database does not matter."""
-    return f"sqlite:///{tmp_path / 'test.db'}"
+def database_url(request: pytest.FixtureRequest, empty_database_url: str, tmp_path: Path) -> str:
+    """A database of each kind for the service: SQLite as a copy of the session's migrated one (see
+    `migrated_sqlite_copy`), PostgreSQL an empty schema the service migrates."""
+    if make_url(empty_database_url).get_backend_name() != "sqlite":
+        return empty_database_url
+    return migrated_sqlite_copy(request.getfixturevalue("migrated_sqlite"), tmp_path)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, migrated_sqlite: Path) -> str:
+    """For tests where the kind of database does not matter (a copy of the session's migrated one)."""
+    return migrated_sqlite_copy(migrated_sqlite, tmp_path)
 
 
 @pytest.fixture

@@ -252,8 +252,8 @@ def test_exchange_and_governance_leave_other_agencies_documents_out(client: Test
     assert_error(client_as([Role.staff_reader], agency="HN-A").post("/v1/import", json=described), 403, "forbidden")
 
 
-def test_documents_stored_before_the_migration_belong_to_the_root_agency(database_url: str) -> None:
-    engine = create_db_engine(database_url)
+def test_documents_stored_before_the_migration_belong_to_the_root_agency(empty_database_url: str) -> None:
+    engine = create_db_engine(empty_database_url)
     try:
         command.upgrade(alembic_config(engine), "0005")
         with engine.begin() as connection:

@@ -6,7 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from integration.conftest import client, client_as, database_url, postgres_url, store  # noqa: F401 - fixtures
+from integration.conftest import (  # noqa: F401 - fixtures
+    client,
+    client_as,
+    database_url,
+    empty_database_url,
+    migrated_sqlite,
+    postgres_url,
+    store,
+)
 from integration.support import make_settings
 
 from api.security import InspectionLimits, PipelineLimits, RequestRateLimit, SecuritySettings
