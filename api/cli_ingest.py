@@ -9,7 +9,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -27,10 +26,10 @@ from api.runtime import Runtime, open_runtime
 from api.search import CURRENT, SEARCH_DIRNAME
 from api.settings import DATABASE_FILENAME, get_settings
 from api.store.models import DocumentPagesRow, DocumentRow
-from eval.ingest_bench import StoreMeasure, markdown, run
+from eval.ingest_bench import DEFAULT_DOCUMENTS, StoreMeasure, markdown, run
 from eval.reports import write
 from inference.batch import BATCH_ENGINES, LocalEngine
-from inference.pipeline import discard_worker_pool, worker_pool
+from inference.pipeline import discard_worker_pool
 
 VECTOR_FILES = ("passages.faiss", "documents.faiss")
 """Files of a search snapshot (inference.search.engine.SNAPSHOT_FILES) holding the dense vectors."""
@@ -58,7 +57,8 @@ def ingest(
 ) -> None:
     """Extract and store every document of a folder or manifest in parallel; rerun to resume an interrupted run.
 
-    Exit status 1 when a file failed (each failure is in the report), 2 for bad options."""
+    Exit status 1 when a file failed (each failure is in the report), 2 for bad options or a Ray --address
+    that does not answer within 10 s."""
     if workers is None and not address:
         workers = os.cpu_count() or 1
     try:
@@ -119,7 +119,9 @@ def _print_report(report: IngestReport) -> None:
 
 
 def ingest_bench(
-    documents: Annotated[int, typer.Option(min=1, help="Synthetic documents per split (easy, hard)")] = 4,
+    documents: Annotated[
+        int, typer.Option(min=1, help="Synthetic documents per split (easy, hard): per page kind")
+    ] = DEFAULT_DOCUMENTS,
     seed: Annotated[int, typer.Option(help="Same seed, same documents")] = 17,
 ) -> None:
     """CPU seconds and memory per page by page kind, and ingestion pages/s with 1 and 2 workers ->
@@ -129,14 +131,14 @@ def ingest_bench(
 
 
 def _measured_ingest(folder: Path, workers: int) -> StoreMeasure:
-    """`vanthu ingest FOLDER --workers N` into a scratch data directory, its pool started beforehand."""
+    """`vanthu ingest FOLDER --workers N` into a scratch data directory (eval.ingest_bench.load_models started
+    the pool's workers beforehand)."""
     with tempfile.TemporaryDirectory(prefix="ingest-bench-store-") as tmp:
         settings = get_settings().model_copy(
             update={"data_dir": Path(tmp), "database_url": f"sqlite:///{Path(tmp) / DATABASE_FILENAME}"}
         )
         runtime = open_runtime(settings)
         install_completion_hooks(runtime)
-        _warm_up(worker_pool(workers), workers)
         cpu_before, started = _own_cpu_seconds(), time.perf_counter()
         report = ingest_source(runtime, folder, LocalEngine(workers=workers), "local")
         seconds, cpu = time.perf_counter() - started, _own_cpu_seconds() - cpu_before
@@ -154,12 +156,6 @@ def _measured_ingest(folder: Path, workers: int) -> StoreMeasure:
         index_files=index_files,
         vectors=vectors,
     )
-
-
-def _warm_up(pool: Executor, workers: int) -> None:
-    """Start the worker processes before the clock starts."""
-    for future in [pool.submit(os.getpid) for _ in range(workers * 2)]:
-        future.result()
 
 
 def _own_cpu_seconds() -> float:

@@ -12,12 +12,15 @@ Resumable: the run and the state of each file are rows (api/store/ingest.py). A 
 point (driver or worker) is resumed by the next `vanthu ingest` of the same source: files still
 pending are extracted again; a document whose extraction an earlier attempt committed is found by its
 sha256 and not stored twice, and is indexed again (its attempt may have died before indexing it).
+The search index is written every `INDEX_BATCH` documents, not per document; the next attempt indexes the
+stored documents a killed one held unwritten.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import logging
 import time
 import uuid
 from collections import Counter
@@ -31,13 +34,13 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from api.errors import ApiError
-from api.exchange.dossiers import DossierSpec, add_document, insert_dossier
+from api.exchange.dossiers import DossierSpec, file_document, insert_dossier
 from api.exchange.errors import InvalidExchange
 from api.exchange.records import dossier_of, find_dossier
 from api.ingest import ingest_document
 from api.jobs import worker_identity
 from api.runtime import Runtime
-from api.search import index_input, search_service
+from api.search import SearchService, index_input, search_service
 from api.store.blobs import sha256_hex
 from api.store.identity import AgencyRow
 from api.store.ingest import FileState, IngestFileRow, IngestRunRow, RunStatus
@@ -51,6 +54,10 @@ DOCUMENT_SUFFIXES = {".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg"}
 MANIFEST_SUFFIXES = {".csv", ".jsonl"}
 HOSO_DEPTH = 3
 """phông / mục lục / hồ sơ"""
+INDEX_BATCH = 32
+"""Documents written to the search index at a time (the service writes a whole snapshot per write)."""
+
+logger = logging.getLogger(__name__)
 
 
 class InvalidIngestSource(ApiError):
@@ -226,18 +233,53 @@ def ingest_source(
     if files is not None:
         _add_files(runtime, context.run_id, files)
     runtime.queue.recover_abandoned()  # jobs an earlier attempt left running go back to the queue
-    pending = _pending_files(runtime, context.run_id)
-    tasks = [FileTask(key=row.key, path=row.path) for row in pending]
-    by_key = {row.key: row for row in pending}
-    pages = 0
-    with tqdm(total=len(tasks), desc="ingest", unit="file", disable=not progress, dynamic_ncols=True) as bar:
-        for outcome in engine.run(tasks, runtime.pipeline_options()):
-            state = _settle(context, by_key[outcome.key], outcome)
-            pages += outcome.result.pages if state == FileState.STORED and outcome.result else 0
-            bar.update(1)
-            bar.set_postfix(pages_per_s=f"{pages / max(time.monotonic() - context.started, 1e-9):.2f}")
+    search = search_service(runtime)
+    with search.deferred():
+        _index_missing(runtime, context.run_id)
+        _store_outcomes(context, engine, _pending_files(runtime, context.run_id), progress)
+        _flush_index(search)
     _finish(context)
     return run_report(runtime, context.run_id, engine.workers)
+
+
+def _store_outcomes(context: RunContext, engine: BatchEngine, pending: list[IngestFileRow], progress: bool) -> None:
+    """The pending files through the engine, each outcome stored as it comes, the index written in batches."""
+    search = search_service(context.runtime)
+    by_key = {row.key: row for row in pending}
+    tasks = [FileTask(key=row.key, path=row.path) for row in pending]
+    pages = 0
+    with tqdm(total=len(tasks), desc="ingest", unit="file", disable=not progress, dynamic_ncols=True) as bar:
+        for outcome in engine.run(tasks, context.runtime.pipeline_options()):
+            state = _settle(context, by_key[outcome.key], outcome)
+            pages += outcome.result.pages if state == FileState.STORED and outcome.result else 0
+            if search.held >= INDEX_BATCH:
+                _flush_index(search)
+            bar.update(1)
+            bar.set_postfix(pages_per_s=f"{pages / max(time.monotonic() - context.started, 1e-9):.2f}")
+
+
+def _index_missing(runtime: Runtime, run_id: str) -> None:
+    """Index the documents an earlier attempt stored and did not live to index (it indexes in batches)."""
+    with runtime.sessions() as session:
+        stored = session.scalars(
+            select(IngestFileRow.document_id).where(
+                IngestFileRow.run_id == run_id, IngestFileRow.state == FileState.STORED
+            )
+        )
+        document_ids = [document_id for document_id in stored if document_id is not None]
+    try:
+        for document_id in search_service(runtime).missing(document_ids):
+            _index_again(runtime, document_id)
+    except Exception:
+        logger.exception("the documents run %s stored before could not be indexed; run `vanthu reindex`", run_id)
+
+
+def _flush_index(search: SearchService) -> None:
+    """Write the documents indexed meanwhile; a failure is logged (they stay held) and stops nothing."""
+    try:
+        search.flush()
+    except Exception:
+        logger.exception("%d documents could not be indexed yet; run `vanthu reindex` if this persists", search.held)
 
 
 def _listed_run(runtime: Runtime, source: Path) -> bool:
@@ -421,9 +463,9 @@ def _file_into_dossier(runtime: Runtime, file: IngestFileRow, document_id: str) 
         if member is not None:
             return None if member.dossier_id == dossier.id else "not filed: the document is in another hồ sơ already"
     try:
-        add_document(runtime.sessions, standard.FileCode, document_id, file.doc_ordinal, reveal_personal_data=False)
+        file_document(runtime.sessions, standard.FileCode, document_id, file.doc_ordinal)
     except InvalidExchange:  # its ordinal is taken by another document: it goes after the last one
-        add_document(runtime.sessions, standard.FileCode, document_id, None, reveal_personal_data=False)
+        file_document(runtime.sessions, standard.FileCode, document_id, None)
     return None
 
 

@@ -16,7 +16,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +61,8 @@ class SearchService:
         self._engine: SearchEngine | None = None
         self._version: str | None = None
         self._embedder = None
+        self._held: dict[str, IndexInput] | None = None
+        """What `index` was given while `deferred`, by key; None when not deferred."""
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -94,12 +96,58 @@ class SearchService:
         items = list(items)
         if not items:
             return 0
-        with self._writing() as engine:
-            return engine.add(items)
+        with self._lock:
+            if self._held is not None:
+                self._held.update((item.key, item) for item in items)
+                return len(items)
+            with self._writing() as engine:
+                return engine.add(items)
 
     def remove(self, document_ids: Iterable[str]) -> int:
+        document_ids = list(document_ids)
         with self._writing() as engine:
+            for key in document_ids:
+                (self._held or {}).pop(key, None)
             return sum(engine.remove(key) for key in document_ids)
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Hold what `index` is given and write it at `flush` and at the end, in one batch: one snapshot per
+        batch instead of one per document. For a process that indexes many documents in a row (batch
+        ingestion); what a process killed meanwhile held is lost, and its caller indexes it again."""
+        if self._held is not None:  # deferred already: the outer block writes
+            yield
+            return
+        with self._lock:
+            with suppress(SearchUnavailable):
+                self._current()  # the live index before anything is held (a missing one is rebuilt now)
+            self._held = {}
+        try:
+            yield
+            self.flush()
+        finally:
+            with self._lock:
+                self._held = None
+
+    @property
+    def held(self) -> int:
+        return len(self._held or {})
+
+    def flush(self) -> int:
+        """Write what `deferred` held; kept held if writing fails."""
+        with self._lock:
+            if not self._held:
+                return 0
+            with self._writing() as engine:
+                count = engine.add(self._held.values())
+            self._held.clear()
+            return count
+
+    def missing(self, keys: Iterable[str]) -> list[str]:
+        """The keys the live index does not hold (held ones count as indexed)."""
+        with self._lock:
+            engine = self._current()
+            return [key for key in keys if key not in engine and key not in (self._held or {})]
 
     def rebuild(self) -> int:
         """Index every extracted document of the store afresh."""

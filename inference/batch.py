@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import resource
+import socket
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -33,6 +34,12 @@ TASKS_PER_WORKER = 2
 """Files handed to the pool ahead, so a worker never waits while the caller stores an outcome."""
 RAY_TASK_RETRIES = 2
 """Ray runs a file again on another worker when its worker process dies, this many times."""
+RAY_CONNECT_TIMEOUT_SECONDS = 10.0
+"""How long joining a cluster may wait for its address to answer (`ray.init` itself retries for many minutes)."""
+
+
+class EngineUnavailable(ValueError):
+    """The engine cannot run here: e.g. its cluster's address does not answer."""
 
 
 class FileTask(BaseModel):
@@ -177,6 +184,8 @@ class RayEngine:
     def __init__(self, workers: int | None = 2, address: str | None = None):
         self.workers = workers
         self.address = address
+        if address:
+            reach(address, RAY_CONNECT_TIMEOUT_SECONDS)
 
     def run(self, tasks: Iterable[FileTask], options: PipelineOptions) -> Iterator[FileOutcome]:
         tasks = list(tasks)
@@ -220,6 +229,21 @@ class RayEngine:
             num_cpus=1,
             ray_remote_args_fn=_ray_task_options,
         )
+
+
+def reach(address: str, timeout: float) -> None:
+    """Raise `EngineUnavailable` unless a TCP connection to a Ray address (`host:port`, `ray://host:port`)
+    opens within `timeout` seconds. `auto` and `local` name no host and are left to Ray."""
+    if address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise EngineUnavailable(f"Ray address {address!r} is not host:port or ray://host:port")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as error:
+        reason = "no answer" if isinstance(error, TimeoutError) else error.strerror or str(error)
+        raise EngineUnavailable(f"cannot reach the Ray cluster at {address} within {timeout:g} s: {reason}") from None
 
 
 def _ray_task_options() -> dict[str, Any]:

@@ -125,18 +125,29 @@ def add_document(
 ) -> StandardFile:
     """Put a document into a hồ sơ at `ordinal` (default: after the last one)."""
     with sessions.begin() as session:
-        dossier = _dossier(session, code)
-        if session.get(DocumentRow, document_id) is None:
-            raise DocumentNotFound(f"no document with id {document_id!r}")
-        if dossier_of(session, document_id) is not None:
-            raise InvalidExchange(f"document {document_id} is already in a hồ sơ; remove it from there first")
-        ordinal = ordinal or _next_ordinal(session, dossier.id)
-        if _ordinal_taken(session, dossier.id, ordinal):
-            raise InvalidExchange(f"DocOrdinal {ordinal} is taken in hồ sơ {code}")
-        session.add(DossierDocumentRow(dossier_id=dossier.id, document_id=document_id, doc_ordinal=ordinal))
-        session.flush()
-        _touch(session, dossier)
+        dossier = _add_member(session, code, document_id, ordinal)
         return dossier_to_standard(session, dossier, reveal_personal_data, visible)
+
+
+def file_document(sessions: sessionmaker[Session], code: str, document_id: str, ordinal: int | None) -> None:
+    """`add_document` without reading the hồ sơ back (batch ingestion files documents by the thousand)."""
+    with sessions.begin() as session:
+        _add_member(session, code, document_id, ordinal)
+
+
+def _add_member(session: Session, code: str, document_id: str, ordinal: int | None) -> DossierRow:
+    dossier = _dossier(session, code)
+    if session.get(DocumentRow, document_id) is None:
+        raise DocumentNotFound(f"no document with id {document_id!r}")
+    if dossier_of(session, document_id) is not None:
+        raise InvalidExchange(f"document {document_id} is already in a hồ sơ; remove it from there first")
+    ordinal = ordinal or _next_ordinal(session, dossier.id)
+    if _ordinal_taken(session, dossier.id, ordinal):
+        raise InvalidExchange(f"DocOrdinal {ordinal} is taken in hồ sơ {code}")
+    session.add(DossierDocumentRow(dossier_id=dossier.id, document_id=document_id, doc_ordinal=ordinal))
+    session.flush()
+    _touch(session, dossier)
+    return dossier
 
 
 def remove_document(

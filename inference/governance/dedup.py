@@ -13,6 +13,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from datetime import date
+from functools import cache
 from itertools import combinations, pairwise
 
 from datasketch import MinHash, MinHashLSH
@@ -260,9 +261,17 @@ def authoritative(members: list[Signature]) -> Signature:
     return min(members, key=lambda s: (s.copy_form is not None, not s.born_digital, -s.dpi))
 
 
+@cache
+def _lsh_bands() -> tuple[int, int]:
+    """(bands, rows per band) of the text LSH: datasketch optimises them by numerical integration, which
+    costs more than the rest of a document's duplicate check, so it is done once per process."""
+    optimised = MinHashLSH(threshold=RELATED_TEXT_MIN * 3, num_perm=NUM_PERM)
+    return optimised.b, optimised.r
+
+
 def _candidate_pairs(signatures: list[Signature]) -> set[tuple[int, int]]:
     """Pairs worth comparing: sharing a file hash, a number, a text LSH bucket, or a page count (pages)."""
-    lsh = MinHashLSH(threshold=RELATED_TEXT_MIN * 3, num_perm=NUM_PERM)
+    lsh = MinHashLSH(num_perm=NUM_PERM, params=_lsh_bands())
     for index, sig in enumerate(signatures):
         if sig.compact_text:
             lsh.insert(str(index), _minhash(sig))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,7 +28,7 @@ from api.settings import Settings, get_settings
 from api.store.db import create_db_engine
 from api.store.ingest import FileState, IngestFileRow
 from api.store.models import DocumentPagesRow, DocumentRow, DossierDocumentRow, JobRow
-from inference.batch import BATCH_ENGINES
+from inference.batch import BATCH_ENGINES, RAY_CONNECT_TIMEOUT_SECONDS, EngineUnavailable, reach
 from inference.search.access import AccessScope
 from inference.search.query import SearchFilters
 
@@ -215,6 +216,17 @@ def assert_each_document_stored_once(settings: Settings, expected: dict[str, byt
     assert sorted(shas) == sorted(hashlib.sha256(data).hexdigest() for data in expected.values())
 
 
+def assert_each_document_indexed(settings: Settings) -> None:
+    """The index is written in batches: what the killed attempt stored and had not written, the rerun did."""
+    runtime = open_runtime(settings)
+    try:
+        with runtime.sessions() as session:
+            document_ids = list(session.scalars(select(DocumentRow.id)))
+        assert search_service(runtime).missing(document_ids) == []
+    finally:
+        runtime.close()
+
+
 def settings_of(environment: dict[str, str]) -> Settings:
     return make_settings(Path(environment["VANTHU_DATA_DIR"]), environment["VANTHU_DATABASE_URL"])
 
@@ -237,6 +249,7 @@ def test_driver_killed_mid_run_then_rerun_stores_each_document_once(
     assert (report.documents, report.stored, report.skipped, report.failed, report.pending) == (8, 8, 0, 0, 0)
     assert report.attempts == 2
     assert_each_document_stored_once(settings, expected)
+    assert_each_document_indexed(settings)
     assert not {pid for pid in workers if Path(f"/proc/{pid}").exists()}  # the killed driver's workers left
 
 
@@ -265,6 +278,40 @@ def test_the_command_reports_bad_options_and_sources(environment: dict[str, str]
     assert "unknown batch engine 'spark'; known: local, ray" in unknown.stderr
     assert "nowhere: no such file or directory" in missing.stderr
     assert "no agency with code 'HN-NOPE'" in no_agency.stderr
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_ray_address_fails_at_once_with_its_reason(environment: dict[str, str], tmp_path: Path) -> None:
+    write_archive(tmp_path / "archive", digital=1)
+    address = f"127.0.0.1:{closed_port()}"
+    started = time.monotonic()
+
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path / "archive"), "--engine", "ray", "--address", address])
+
+    assert result.exit_code == 2, result.output
+    assert f"cannot reach the Ray cluster at {address} within" in result.stderr
+    assert time.monotonic() - started < RAY_CONNECT_TIMEOUT_SECONDS + 5
+    assert file_states(settings_of(environment)) == {}  # nothing was written
+
+
+def test_a_ray_address_that_never_answers_times_out() -> None:
+    """A listener whose accept queue is full drops new connections' SYNs: a connect waits for no answer."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        address = "{}:{}".format(*listener.getsockname())
+        with socket.create_connection(listener.getsockname(), timeout=5):  # fills the queue
+            started = time.monotonic()
+            with pytest.raises(EngineUnavailable, match=f"ray://{address} within 0.5 s: no answer"):
+                reach(f"ray://{address}", 0.5)
+            assert time.monotonic() - started < 3
+    with pytest.raises(EngineUnavailable, match="is not host:port"):
+        reach("10.0.0.1", 0.5)
 
 
 def busy_ray_workers(driver: int) -> set[int]:
