@@ -10,6 +10,10 @@ difference is reported beside it. Evaluators are registered per model name:
     report = compare(evaluator, current_dir, candidate_dir)
 
     python -m training.gate digits models/artifacts/digits/v2 --out eval/reports/digits-frozen.json
+    python -m training.gate kie CANDIDATE_DIR --current models/artifacts/kie/v1 --out gate.json
+
+The second form records the gate's decision and figures (GateReport) beside the candidate's score.
+Frozen sets: digits here; kie in training/kie/frozen.py; layout in training/layout/frozen.py.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ import argparse
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Protocol
@@ -110,6 +116,21 @@ def decide(
     )
 
 
+@contextmanager
+def without_shared() -> Iterator[None]:
+    """Synthetic documents made inside use the factory's built-in content only, never ../shared (a frozen set is
+    committed, and is then the same in every clone); spawned generation workers inherit the setting."""
+    saved = os.environ.get("VANTHU_SHARED_DIR")
+    os.environ["VANTHU_SHARED_DIR"] = str(REPO / "eval" / "data" / "frozen" / "no-shared")
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("VANTHU_SHARED_DIR", None)
+        else:
+            os.environ["VANTHU_SHARED_DIR"] = saved
+
+
 @cache
 def frozen_evaluation(name: str) -> FrozenEvaluation:
     """One instance per model name and process, so its frozen set is generated once."""
@@ -168,16 +189,35 @@ class DigitsFrozenEvaluation:
         return [text == truth for (text, _), truth in zip(read, texts, strict=True)]
 
 
+@FROZEN_EVALUATIONS.register("kie")
+def _kie() -> FrozenEvaluation:
+    from training.kie.frozen import KieFrozenEvaluation
+
+    return KieFrozenEvaluation()
+
+
+@FROZEN_EVALUATIONS.register("layout")
+def _layout() -> FrozenEvaluation:
+    from training.layout.frozen import LayoutFrozenEvaluation
+
+    return LayoutFrozenEvaluation()
+
+
 def main(argv: Sequence[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m training.gate", description="Score a model on its frozen set.")
     parser.add_argument("name", choices=FROZEN_EVALUATIONS.names())
     parser.add_argument("model_dir", type=Path)
     parser.add_argument("--out", type=Path, required=True, help="metrics JSON (read by `dvc metrics show`)")
+    parser.add_argument("--current", type=Path, help="also gate model_dir (the candidate) against this model")
     args = parser.parse_args(argv)
     evaluation = frozen_evaluation(args.name)
     correct = evaluation.correct(args.model_dir)
-    metrics = {"frozen": {"evaluation": evaluation.description, "set_sha256": evaluation.fingerprint,
-                          "n": len(correct), "exact_match": round(sum(correct) / len(correct), 4)}}
+    metrics: dict = {"frozen": {"evaluation": evaluation.description, "set_sha256": evaluation.fingerprint,
+                                "n": len(correct), "accuracy": round(sum(correct) / len(correct), 4)}}
+    if args.current:
+        current = evaluation.correct(args.current)
+        gate = decide(evaluation.description, current, correct, fingerprint=evaluation.fingerprint)
+        metrics["gate"] = {"current": str(args.current), **gate.model_dump(mode="json")}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(metrics))

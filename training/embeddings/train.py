@@ -21,10 +21,10 @@ import torch
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 from tqdm import tqdm
 
+from eval.search_queries import vbpl_corpus_path
 from inference.search.bm25 import BM25
 from inference.search.text import exact_tokens, folded_tokens
 from inference.text import fold, normalize
-from eval.search_queries import vbpl_corpus_path
 from training.embeddings.corpus import TrainingDocument, mine_pairs, synthetic_documents, vbpl_documents
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,10 +63,11 @@ def embed(model, texts: list[str]) -> torch.Tensor:
 
 
 def train_model(model, pairs: list[tuple[str, str]], batch: int, lr: float, deadline: float,
-                epochs: int) -> list[float]:
+                epochs: int, max_steps: int | None = None) -> list[float]:
+    """In-batch-negative training for `epochs` over `pairs`, stopped at `max_steps` or the deadline."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
-    steps = epochs * (len(pairs) // batch)
+    steps = min(epochs * (len(pairs) // batch), max_steps or epochs * len(pairs))
     progress = tqdm(total=steps, desc="embeddings", unit="batch")
     for step in range(steps):
         if time.monotonic() > deadline:
@@ -142,7 +143,9 @@ def file_hash(path: Path | None) -> str | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "models" / "artifacts" / "embeddings" / "v1")
-    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--minutes", type=float, default=5.0, help="wall-clock cap of the training loop")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="step budget (a loaded machine trains the same model); default: the epochs")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--synthetic", type=int, default=1500)
     parser.add_argument("--vocab", type=int, default=20000)
@@ -164,7 +167,8 @@ def main() -> None:
     tokenizer = train_tokenizer(training, args.vocab)
     model = build_model(tokenizer, args.dimension)
     pairs = mine_pairs(training, rng)
-    losses = train_model(model, pairs, args.batch, args.lr, time.monotonic() + args.minutes * 60, args.epochs)
+    losses = train_model(model, pairs, args.batch, args.lr, time.monotonic() + args.minutes * 60, args.epochs,
+                         args.steps)
     model.eval()
     metrics = held_out_metrics(model, held_out)
     args.out.mkdir(parents=True, exist_ok=True)

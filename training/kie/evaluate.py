@@ -31,17 +31,25 @@ from training.kie.passes import LabelledDocument
 SCORED = (*EXACT_FIELDS, "recipients", "subject")
 
 
+def document_hits(extractor: FieldExtractor, document: LabelledDocument) -> tuple[dict[str, bool], float]:
+    """Per scored field of one document: exactly right or not; and the subject's character error rate."""
+    truth = document.fields.model_dump(mode="json")
+    predicted = extractor.extract(document.pages).fields.model_dump(mode="json")
+    score = score_document(EvalDocument(file=str(document.seed), labels=truth), predicted, 0.0)
+    hits = {name: bool(score.exact[name] if name in score.exact else exact(name, predicted[name], truth[name]))
+            for name in SCORED}
+    return hits, score.subject_cer
+
+
 def field_accuracy(extractor: FieldExtractor, documents: list[LabelledDocument]) -> dict[str, float]:
     """Share of documents with each field exactly right, and "subject_cer" (mean)."""
     hits = dict.fromkeys(SCORED, 0)
     subject_cer = 0.0
     for document in tqdm(documents, desc="scoring", unit="doc"):
-        truth = document.fields.model_dump(mode="json")
-        predicted = extractor.extract(document.pages).fields.model_dump(mode="json")
-        score = score_document(EvalDocument(file=str(document.seed), labels=truth), predicted, 0.0)
+        right, cer = document_hits(extractor, document)
         for name in SCORED:
-            hits[name] += score.exact[name] if name in score.exact else exact(name, predicted[name], truth[name])
-        subject_cer += score.subject_cer
+            hits[name] += right[name]
+        subject_cer += cer
     n = max(1, len(documents))
     return {**{k: round(v / n, 4) for k, v in hits.items()}, "subject_cer": round(subject_cer / n, 4)}
 

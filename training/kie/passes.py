@@ -12,6 +12,8 @@ import argparse
 import json
 import random
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -80,11 +82,22 @@ def read_document(seed: int, index: int, reader: str, options: PipelineOptions) 
     return read_rendered(*synthetic_document(seed, index), reader, options)
 
 
-def read_documents(n: int, seed: int, reader: str,
-                   options: PipelineOptions | None = None) -> Iterator[LabelledDocument]:
-    options = options or PipelineOptions()
-    for index in tqdm(range(n), desc=f"{reader} documents", unit="doc"):
-        yield read_document(seed, index, reader, options)
+def _read_alone(job: tuple[int, int, str]) -> LabelledDocument:
+    """One document in a worker process of `read_documents`, its pages read in that process."""
+    return read_document(*job, PipelineOptions(workers=0))
+
+
+def read_documents(n: int, seed: int, reader: str, options: PipelineOptions | None = None,
+                   workers: int = 1) -> Iterator[LabelledDocument]:
+    """Documents 0..n-1 of run `seed`, in order. With workers > 1, whole documents are rendered and read in
+    that many fresh (spawned) processes, each reading its pages itself; the documents are the same."""
+    progress = {"desc": f"{reader} documents", "unit": "doc", "total": n}
+    if workers <= 1:
+        options = options or PipelineOptions()
+        yield from tqdm((read_document(seed, index, reader, options) for index in range(n)), **progress)
+        return
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        yield from tqdm(pool.map(_read_alone, [(seed, index, reader) for index in range(n)]), **progress)
 
 
 def write_documents(documents: Iterable[LabelledDocument], path: Path) -> None:
@@ -108,8 +121,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--reader", choices=READERS, default="ocr")
+    parser.add_argument("--workers", type=int, default=1, help="processes reading whole documents")
     args = parser.parse_args()
-    write_documents(read_documents(args.n, args.seed, args.reader), args.out)
+    write_documents(read_documents(args.n, args.seed, args.reader, workers=args.workers), args.out)
 
 
 if __name__ == "__main__":
