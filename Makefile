@@ -28,7 +28,9 @@ TORCH_WHEELS  ?= /opt/wheels
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PYTEST_ARGS ?=
+# Test files run on every core (pytest-xdist); a file stays on one worker so its
+# module fixtures (trained tiny models, a started service) are built once.
+PYTEST_ARGS ?= -n auto --dist loadfile
 
 # Where the service keeps documents and its state (absolute, so it does not
 # depend on the working directory of whatever reads it).
