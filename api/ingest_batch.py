@@ -19,6 +19,7 @@ stored documents a killed one held unwritten.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import logging
 import time
@@ -242,19 +243,65 @@ def ingest_source(
     return run_report(runtime, context.run_id, engine.workers)
 
 
+@dataclass(frozen=True)
+class Schedule:
+    tasks: list[FileTask]
+    """One file per distinct content, the largest first."""
+    twins: dict[str, list[IngestFileRow]]
+    """Key of a scheduled file -> the later files of the source with the same bytes, settled by its outcome."""
+
+
+def schedule(pending: list[IngestFileRow]) -> Schedule:
+    """Largest files first (longest-processing-time-first): in source order a large scan left for the end keeps
+    one worker busy while the others idle. A file with the same bytes as one before it in the source is not
+    read again: it waits for that file's outcome, so which of them is stored does not depend on timing."""
+    first_of: dict[str, IngestFileRow] = {}
+    twins: dict[str, list[IngestFileRow]] = {}
+    scheduled: list[IngestFileRow] = []
+    for row in pending:
+        digest = _content_hash(Path(row.path))
+        if digest is not None and digest in first_of:
+            twins.setdefault(first_of[digest].key, []).append(row)
+            continue
+        if digest is not None:
+            first_of[digest] = row
+        scheduled.append(row)
+    scheduled.sort(key=lambda row: -_size(Path(row.path)))  # stable: equal sizes keep source order
+    return Schedule(tasks=[FileTask(key=row.key, path=row.path) for row in scheduled], twins=twins)
+
+
+def _content_hash(path: Path) -> str | None:
+    """None for a file that cannot be read: the worker reading it reports why."""
+    try:
+        with path.open("rb") as stream:
+            return hashlib.file_digest(stream, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _store_outcomes(context: RunContext, engine: BatchEngine, pending: list[IngestFileRow], progress: bool) -> None:
-    """The pending files through the engine, each outcome stored as it comes, the index written in batches."""
+    """The pending files through the engine, each outcome stored as it comes (then the same bytes under other
+    names), the index written in batches."""
     search = search_service(context.runtime)
     by_key = {row.key: row for row in pending}
-    tasks = [FileTask(key=row.key, path=row.path) for row in pending]
+    plan = schedule(pending)
     pages = 0
-    with tqdm(total=len(tasks), desc="ingest", unit="file", disable=not progress, dynamic_ncols=True) as bar:
-        for outcome in engine.run(tasks, context.runtime.pipeline_options()):
+    with tqdm(total=len(pending), desc="ingest", unit="file", disable=not progress, dynamic_ncols=True) as bar:
+        for outcome in engine.run(plan.tasks, context.runtime.pipeline_options()):
             state = _settle(context, by_key[outcome.key], outcome)
             pages += outcome.result.pages if state == FileState.STORED and outcome.result else 0
+            for twin in plan.twins.get(outcome.key, []):
+                _settle(context, twin, outcome.model_copy(update={"key": twin.key, "cpu_seconds": 0.0}))
             if search.held >= INDEX_BATCH:
                 _flush_index(search)
-            bar.update(1)
+            bar.update(1 + len(plan.twins.get(outcome.key, [])))
             bar.set_postfix(pages_per_s=f"{pages / max(time.monotonic() - context.started, 1e-9):.2f}")
 
 

@@ -57,7 +57,7 @@ class IngestFileRow(Base):
     key: Mapped[str] = mapped_column(String(1024), primary_key=True)
     """The file's path relative to the folder or manifest."""
     position: Mapped[int] = mapped_column(Integer)
-    """Order of the listing: files are handed to the engine in this order."""
+    """Order of the listing: of files with the same bytes the first is stored (the engine gets the largest first)."""
     path: Mapped[str] = mapped_column(Text)
     fonds: Mapped[str | None] = mapped_column(String(64))
     """Phông (OrganId of the hồ sơ's FileCode)."""

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from api.app import install_completion_hooks
 from api.cli import app
 from api.exchange.dossiers import load_dossier
-from api.ingest_batch import IngestReport, InvalidIngestSource, ingest_source, list_source
+from api.ingest_batch import IngestReport, InvalidIngestSource, ingest_source, list_source, schedule
 from api.runtime import Runtime, open_runtime
 from api.search import search_service
 from api.settings import Settings, get_settings
@@ -95,6 +95,19 @@ def test_a_folder_is_stored_into_its_hoso_once_and_a_rerun_stores_nothing(runtim
     assert again.run_id != report.run_id
     assert (again.stored, again.skipped, again.failed) == (0, 5, 1)
     assert count(runtime, DocumentRow) == 4 and count(runtime, DossierDocumentRow) == 4
+
+
+def test_the_largest_files_go_first_and_the_same_bytes_are_read_once(tmp_path: Path) -> None:
+    contents = {"small.pdf": born_digital(1), "scan.pdf": decision_pdf(), "copy.pdf": born_digital(1)}
+    for name, data in contents.items():
+        (tmp_path / name).write_bytes(data)
+    rows = [IngestFileRow(key=name, path=str(tmp_path / name)) for name in [*contents, "missing.pdf"]]
+
+    plan = schedule(rows)
+
+    assert len(contents["scan.pdf"]) > len(contents["small.pdf"])
+    assert [task.key for task in plan.tasks] == ["scan.pdf", "small.pdf", "missing.pdf"]
+    assert {key: [row.key for row in twins] for key, twins in plan.twins.items()} == {"small.pdf": ["copy.pdf"]}
 
 
 def test_a_manifest_names_the_hoso_and_its_title(runtime: Runtime, tmp_path: Path) -> None:
