@@ -234,10 +234,13 @@ def ingest_source(
     if files is not None:
         _add_files(runtime, context.run_id, files)
     runtime.queue.recover_abandoned()  # jobs an earlier attempt left running go back to the queue
+    pending = _pending_files(runtime, context.run_id)
+    plan = schedule(pending)
+    outcomes = engine.run(plan.tasks, runtime.pipeline_options())  # the workers start reading now...
     search = search_service(runtime)
-    with search.deferred():
+    with search.deferred():  # ... while this process loads the search embedder and index
         _index_missing(runtime, context.run_id)
-        _store_outcomes(context, engine, _pending_files(runtime, context.run_id), progress)
+        _store_outcomes(context, outcomes, pending, plan.twins, progress)
         _flush_index(search)
     _finish(context)
     return run_report(runtime, context.run_id, engine.workers)
@@ -286,22 +289,26 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _store_outcomes(context: RunContext, engine: BatchEngine, pending: list[IngestFileRow], progress: bool) -> None:
-    """The pending files through the engine, each outcome stored as it comes (then the same bytes under other
-    names), the index written in batches."""
+def _store_outcomes(
+    context: RunContext,
+    outcomes: Iterator[FileOutcome],
+    pending: list[IngestFileRow],
+    twins: dict[str, list[IngestFileRow]],
+    progress: bool,
+) -> None:
+    """Each outcome stored as it comes (then the files with the same bytes), the index written in batches."""
     search = search_service(context.runtime)
     by_key = {row.key: row for row in pending}
-    plan = schedule(pending)
     pages = 0
     with tqdm(total=len(pending), desc="ingest", unit="file", disable=not progress, dynamic_ncols=True) as bar:
-        for outcome in engine.run(plan.tasks, context.runtime.pipeline_options()):
+        for outcome in outcomes:
             state = _settle(context, by_key[outcome.key], outcome)
             pages += outcome.result.pages if state == FileState.STORED and outcome.result else 0
-            for twin in plan.twins.get(outcome.key, []):
+            for twin in twins.get(outcome.key, []):
                 _settle(context, twin, outcome.model_copy(update={"key": twin.key, "cpu_seconds": 0.0}))
             if search.held >= INDEX_BATCH:
                 _flush_index(search)
-            bar.update(1 + len(plan.twins.get(outcome.key, [])))
+            bar.update(1 + len(twins.get(outcome.key, [])))
             bar.set_postfix(pages_per_s=f"{pages / max(time.monotonic() - context.started, 1e-9):.2f}")
 
 

@@ -30,8 +30,9 @@ from inference.registry import Registry
 from inference.schema import ExtractionResult, Page
 
 WORKER_DIED = "the worker process reading this file died (killed, or out of memory) each time it was tried"
-TASKS_PER_WORKER = 2
-"""Files handed to the pool ahead, so a worker never waits while the caller stores an outcome."""
+TASKS_PER_WORKER = 4
+"""Files handed to the pool ahead, so a worker never waits while the caller stores an outcome, nor at the start
+while the caller gets ready to store (`vanthu ingest` loads the search embedder then, ~6 s)."""
 RAY_TASK_RETRIES = 2
 """Ray runs a file again on another worker when its worker process dies, this many times."""
 RAY_CONNECT_TIMEOUT_SECONDS = 10.0
@@ -97,7 +98,8 @@ class BatchEngine(Protocol):
     workers: int | None
 
     def run(self, tasks: Iterable[FileTask], options: PipelineOptions) -> Iterator[FileOutcome]:
-        """One outcome per task, in order of completion."""
+        """One outcome per task, in order of completion. An engine may start reading at the call, before the
+        first outcome is asked for, so that the caller can get ready to store meanwhile."""
         ...
 
 
@@ -106,8 +108,9 @@ BATCH_ENGINES: Registry[BatchEngine] = Registry("batch engine")
 
 @BATCH_ENGINES.register("local")
 class LocalEngine:
-    """The pipeline's forkserver pool. When a worker dies, the pool breaks and every file in flight is
-    lost: those files are tried again one at a time, so the one that kills its worker is found and failed."""
+    """The pipeline's forkserver pool; the first files go to its workers at the call. When a worker dies, the
+    pool breaks and every file in flight is lost: those files are tried again one at a time, so the one that
+    kills its worker is found and failed."""
 
     def __init__(self, workers: int = 2, address: str | None = None):
         if address:
@@ -118,6 +121,16 @@ class LocalEngine:
         pending, suspects = deque(tasks), deque[FileTask]()
         in_flight: dict[Future[FileOutcome], tuple[FileTask, bool]] = {}
         """future -> (task, run alone)"""
+        self._submit(pending, suspects, in_flight, options)
+        return self._outcomes(pending, suspects, in_flight, options)
+
+    def _outcomes(
+        self,
+        pending: deque[FileTask],
+        suspects: deque[FileTask],
+        in_flight: dict[Future[FileOutcome], tuple[FileTask, bool]],
+        options: PipelineOptions,
+    ) -> Iterator[FileOutcome]:
         try:
             while pending or suspects or in_flight:
                 self._submit(pending, suspects, in_flight, options)
