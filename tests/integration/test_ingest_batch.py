@@ -215,6 +215,16 @@ def pool_workers(driver: int) -> set[int]:
     return descendants(driver) - children(driver)
 
 
+def started_pool_workers(driver: subprocess.Popen[str]) -> set[int]:
+    deadline = time.monotonic() + KILL_TIMEOUT_SECONDS
+    while not (workers := pool_workers(driver.pid)):
+        assert driver.poll() is None, driver.communicate()[1][-2000:]
+        assert time.monotonic() < deadline, "no pool worker started in time"
+        time.sleep(0.1)
+    time.sleep(1.0)  # into its first file
+    return workers
+
+
 def assert_each_document_stored_once(settings: Settings, expected: dict[str, bytes]) -> None:
     runtime = open_runtime(settings)
     try:
@@ -268,16 +278,15 @@ def test_driver_killed_mid_run_then_rerun_stores_each_document_once(
 
 
 def test_a_worker_killed_mid_run_loses_nothing(tmp_path: Path, environment: dict[str, str]) -> None:
-    expected = write_archive(tmp_path / "archive", digital=16, scans=2)  # more than the pool takes ahead
+    expected = write_archive(tmp_path / "archive", digital=4, scans=4)
     settings = settings_of(environment)
     driver = start_ingest(tmp_path / "archive", environment)
-    wait_until_stored(driver, settings, at_least=1)
 
-    victim = min(pool_workers(driver.pid))
+    victim = min(started_pool_workers(driver))  # the scans go first: it dies reading one
     os.kill(victim, signal.SIGKILL)
 
     report = finish(driver)
-    assert (report.stored, report.failed, report.pending, report.attempts) == (18, 0, 0, 1)
+    assert (report.stored, report.failed, report.pending, report.attempts) == (8, 0, 0, 1)
     assert_each_document_stored_once(settings, expected)
 
 
