@@ -1,6 +1,7 @@
 """Corrections as training data: a Hugging Face `datasets` dataset on disk, with a card.
 
-One row per corrected document, ordered by id: the words and boxes of its pages (from its stored
+One row per corrected document, ordered by the document's sha256 (ids are random: another database holding
+the same corrections gives the same rows in the same order, so a model retrained on them is the same): the words and boxes of its pages (from its stored
 extraction), its current field values, the fields people corrected and where, the correction version.
 The same corrections always give the same bytes; the card names the export by its content hash.
 """
@@ -112,6 +113,7 @@ def export_corrections(
 
     with sessions() as session:
         built = [_row(session, document_id) for document_id in corrected_document_ids(session, since)]
+    built.sort(key=lambda item: (item[0]["sha256"], item[0]["document_id"]))
     if not built and not allow_empty:
         raise NothingToExport("no corrections" + (f" since {since.isoformat()}" if since else ""))
     rows = [row for row, _, _ in built]

@@ -36,7 +36,7 @@ from .support import make_settings, started_client, wait_for_document
 FIELD = "urgency"
 TRAINING_DOCUMENTS = 30
 HELD_OUT_DOCUMENTS = 10
-CORRECTED_DOCUMENTS = 5
+CORRECTED_DOCUMENTS = 6
 HELD_OUT_URGENT = 8
 BASE_STEPS = 300
 RETRAINING_STEPS = 240

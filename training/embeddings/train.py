@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers
 from tqdm import tqdm
 
 from eval.search_queries import vbpl_corpus_path
@@ -26,6 +26,7 @@ from inference.search.bm25 import BM25
 from inference.search.text import exact_tokens, folded_tokens
 from inference.text import fold, normalize
 from training.embeddings.corpus import TrainingDocument, mine_pairs, synthetic_documents, vbpl_documents
+from training.wordpiece import train_wordpiece
 
 REPO = Path(__file__).resolve().parents[2]
 SCALE = 20.0
@@ -39,15 +40,11 @@ def train_tokenizer(documents: list[TrainingDocument], vocab_size: int) -> Token
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
     tokenizer.decoder = decoders.WordPiece()
 
-    def texts():
-        for document in documents:
-            for text in [document.title, *document.passages]:
-                yield normalize(text)
-                yield fold(text)
-
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=2, special_tokens=["[UNK]"])
-    tokenizer.train_from_iterator(texts(), trainer)
-    return tokenizer
+    texts = [
+        form for document in documents for text in [document.title, *document.passages]
+        for form in (normalize(text), fold(text))
+    ]
+    return train_wordpiece(tokenizer, texts, vocab_size, ["[UNK]"])
 
 
 def build_model(tokenizer: Tokenizer, dimension: int):

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
-from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer, models, pre_tokenizers
 
 from eval.datasets import shared_dir
 from inference.kie.model import SPECIAL_TOKENS, UNK
 from inference.text import fold
+from training.wordpiece import train_wordpiece
 
 VBPL_DOCUMENTS = 300
 
@@ -30,11 +31,8 @@ def vbpl_texts(limit: int = VBPL_DOCUMENTS) -> Iterator[str]:
 def train_tokenizer(texts: list[str], vocab_size: int, with_vbpl: bool = True) -> Tokenizer:
     tokenizer = Tokenizer(models.WordPiece(unk_token=UNK, max_input_chars_per_word=40))
     tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=2, special_tokens=list(SPECIAL_TOKENS),
-                                        show_progress=False)
     corpus = [fold(t) for t in texts] + (list(vbpl_texts()) if with_vbpl else [])
-    tokenizer.train_from_iterator(corpus, trainer)
-    return tokenizer
+    return train_wordpiece(tokenizer, corpus, vocab_size, list(SPECIAL_TOKENS))
 
 
 def save(tokenizer: Tokenizer, path: Path) -> None:
