@@ -34,9 +34,8 @@ def _committed(path: str) -> bool:
     return listed.returncode == 0
 
 
-def test_the_default_pipeline_fine_tunes_digits_v2_from_the_committed_v1() -> None:
-    # digits-v1 (from scratch) is frozen: `dvc repro --force` skips it, so v2 starts from the file in git.
-    assert STAGES["digits-v1"].get("frozen") is True
+def test_full_training_runs_every_stage_and_v2_starts_from_v1() -> None:
+    # Nothing is frozen: `dvc repro --force` trains every model from scratch (26 min 19 s on 2 quiet cores).
+    assert not any(stage.get("frozen") for stage in STAGES.values())
     assert "models/artifacts/digits/v1/model.pt" in STAGES["digits-v2"]["deps"]
     assert _committed("models/artifacts/digits/v1/model.pt")
-    assert not any(stage.get("frozen") for name, stage in STAGES.items() if name != "digits-v1")
