@@ -1,8 +1,9 @@
 """Corrections as training data: a Hugging Face `datasets` dataset on disk, with a card.
 
-One row per corrected document, ordered by the document's sha256 (ids are random: another database holding
-the same corrections gives the same rows in the same order, so a model retrained on them is the same): the words and boxes of its pages (from its stored
-extraction), its current field values, the fields people corrected and where, the correction version.
+One row per corrected document: the words and boxes of its pages (from its stored extraction), its current
+field values, the fields people corrected and where, the correction version. Rows are ordered by the
+document's sha256, not its (random) id, so another database holding the same corrections gives the same rows
+in the same order, and a model retrained on them is the same.
 The same corrections always give the same bytes; the card names the export by its content hash.
 """
 

@@ -46,7 +46,7 @@ from api.store.blobs import sha256_hex
 from api.store.identity import AgencyRow
 from api.store.ingest import FileState, IngestFileRow, IngestRunRow, RunStatus
 from api.store.models import DocumentRow, utc_now
-from inference.batch import BatchEngine, FileOutcome, FileTask
+from inference.batch import BatchEngine, FileOutcome, FileTask, file_size, largest_first
 from inference.errors import InputError
 from inference.schema import DocumentAccess, DocumentStatus
 
@@ -255,22 +255,23 @@ class Schedule:
 
 
 def schedule(pending: list[IngestFileRow]) -> Schedule:
-    """Largest files first (longest-processing-time-first): in source order a large scan left for the end keeps
-    one worker busy while the others idle. A file with the same bytes as one before it in the source is not
-    read again: it waits for that file's outcome, so which of them is stored does not depend on timing."""
+    """The files largest first (`inference.batch.largest_first`). A file with the same bytes as one before it in
+    the source is not read again: it waits for that file's outcome, so which of them is stored does not depend
+    on timing. Only files of equal size are hashed to find them."""
+    sizes = [file_size(Path(row.path)) for row in pending]
+    same_size = Counter(sizes)
     first_of: dict[str, IngestFileRow] = {}
     twins: dict[str, list[IngestFileRow]] = {}
     scheduled: list[IngestFileRow] = []
-    for row in pending:
-        digest = _content_hash(Path(row.path))
+    for row, size in zip(pending, sizes, strict=True):
+        digest = _content_hash(Path(row.path)) if size is not None and same_size[size] > 1 else None
         if digest is not None and digest in first_of:
             twins.setdefault(first_of[digest].key, []).append(row)
             continue
         if digest is not None:
             first_of[digest] = row
         scheduled.append(row)
-    scheduled.sort(key=lambda row: -_size(Path(row.path)))  # stable: equal sizes keep source order
-    return Schedule(tasks=[FileTask(key=row.key, path=row.path) for row in scheduled], twins=twins)
+    return Schedule(tasks=largest_first([FileTask(key=row.key, path=row.path) for row in scheduled]), twins=twins)
 
 
 def _content_hash(path: Path) -> str | None:
@@ -280,13 +281,6 @@ def _content_hash(path: Path) -> str | None:
             return hashlib.file_digest(stream, "sha256").hexdigest()
     except OSError:
         return None
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _store_outcomes(
@@ -304,11 +298,12 @@ def _store_outcomes(
         for outcome in outcomes:
             state = _settle(context, by_key[outcome.key], outcome)
             pages += outcome.result.pages if state == FileState.STORED and outcome.result else 0
-            for twin in twins.get(outcome.key, []):
+            same_bytes = twins.get(outcome.key, [])
+            for twin in same_bytes:
                 _settle(context, twin, outcome.model_copy(update={"key": twin.key, "cpu_seconds": 0.0}))
             if search.held >= INDEX_BATCH:
                 _flush_index(search)
-            bar.update(1 + len(twins.get(outcome.key, [])))
+            bar.update(1 + len(same_bytes))
             bar.set_postfix(pages_per_s=f"{pages / max(time.monotonic() - context.started, 1e-9):.2f}")
 
 

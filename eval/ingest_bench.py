@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from inference.batch import FileTask, LocalEngine, extract_file
+from inference.batch import FileTask, LocalEngine, extract_file, largest_first
 from inference.options import PipelineOptions
 from inference.pipeline import discard_worker_pool, worker_pool
 
@@ -174,7 +174,7 @@ def _read_once(task: FileTask, options: PipelineOptions) -> int:
 def engine_run(files: list[Path], workers: int, options: PipelineOptions) -> EngineRun:
     """Largest first, as `vanthu ingest` schedules them; the pool's workers load their models beforehand."""
     load_models(workers, files[0], options)
-    tasks = [FileTask(key=str(p), path=str(p)) for p in sorted(files, key=lambda p: -p.stat().st_size)]
+    tasks = largest_first([FileTask(key=str(p), path=str(p)) for p in files])
     started = time.perf_counter()
     for _ in LocalEngine(workers=workers).run(tasks, options):
         pass

@@ -94,6 +94,20 @@ def _extract(task: FileTask, options: PipelineOptions) -> FileOutcome:
     )
 
 
+def file_size(path: Path) -> int | None:
+    """None for a file that cannot be read: the worker reading it reports why."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def largest_first(tasks: list[FileTask]) -> list[FileTask]:
+    """Longest-processing-time first, by file size: in source order a large scan left for the end keeps one
+    worker busy while the others idle. Stable: equal sizes keep their order."""
+    return sorted(tasks, key=lambda task: -(file_size(Path(task.path)) or 0))
+
+
 class BatchEngine(Protocol):
     workers: int | None
 

@@ -1,8 +1,8 @@
 """Tests are hermetic: the synthetic document factory draws body sentences from the real corpora in
 ../shared when that directory exists (training.synth.corpus), which would make the documents, and so
 the tests, differ between a machine with ../shared and a clone without it (a tiny tagger retrained on
-them passed in one and not in the other). Point it at a directory that
-does not exist, so every test sees the built-in sentences and nothing is read from ../shared.
+them passed in one and not in the other). Point it at a directory that does not exist, so every test sees
+the built-in sentences and nothing is read from ../shared.
 """
 
 from __future__ import annotations
