@@ -123,10 +123,11 @@ def ingest_bench(
         int, typer.Option(min=1, help="Synthetic documents per split (easy, hard): per page kind")
     ] = DEFAULT_DOCUMENTS,
     seed: Annotated[int, typer.Option(help="Same seed, same documents")] = 17,
+    repeats: Annotated[int, typer.Option(min=1, help="Runs of each timing, the fastest reported")] = 2,
 ) -> None:
     """CPU seconds and memory per page by page kind, and ingestion pages/s with 1 and 2 workers ->
     eval/reports/ingest-bench.*. Wall-clock figures need a quiet machine; CPU seconds do not."""
-    report = run(_measured_ingest, documents, seed, options=get_settings().pipeline)
+    report = run(_measured_ingest, documents, seed, options=get_settings().pipeline, repeats=repeats)
     typer.echo(write(report, markdown(report), "ingest-bench").read_text())
 
 

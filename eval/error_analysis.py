@@ -31,7 +31,7 @@ PAGE_DPI = 60
 
 class Params(BaseModel):
     dataset_dir: Path
-    extractor: str = "rules"
+    extractor: str = "layoutlm"
     documents: int = 20
     examples: int = 3
     out_dir: Path
@@ -41,7 +41,7 @@ class Params(BaseModel):
         env = os.environ.get
         return cls(
             dataset_dir=Path(env("VANTHU_ERRORS_DATASET", REPO_ROOT / "data" / "synth" / "hard")),
-            extractor=env("VANTHU_ERRORS_EXTRACTOR", "rules"),
+            extractor=env("VANTHU_ERRORS_EXTRACTOR", "layoutlm"),
             documents=int(env("VANTHU_ERRORS_DOCUMENTS", "20")),
             examples=int(env("VANTHU_ERRORS_EXAMPLES", "3")),
             out_dir=Path(env("VANTHU_ERRORS_OUT", REPO_ROOT / "eval" / "reports" / "local")),

@@ -18,8 +18,9 @@ class PipelineOptions(BaseModel):
     """Reader of handwritten number and day gaps: "tesseract" (baseline) or "crnn" (trained here)."""
     ocr_dpi: int = 300
     """Scanned pages are resampled to this resolution before OCR."""
-    field_extractor: str = "rules"
-    """"rules" (Decree 30 / HD 36 layout rules) or "layoutlm" (the trained tagger, models/artifacts/kie)."""
+    field_extractor: str = "layoutlm"
+    """"layoutlm" (the trained model finds the fields' lines, the rule readers normalise and validate them;
+    models/artifacts/kie) or "rules" (Decree 30 / HD 36 layout rules alone: the baseline)."""
     workers: int = Field(default=2, ge=0)
     """Processes used to OCR the pages of one file; 0 reads them in the calling process (batch ingestion,
     whose worker processes each read whole files)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from itertools import pairwise
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -86,7 +87,7 @@ class DocumentLexicon:
         self.bigrams: dict[str, Counter[str]] = defaultdict(Counter)
         for token in tokens:
             self.unigrams[fold(token)][token] += 1
-        for first, second in zip(tokens, tokens[1:]):
+        for first, second in pairwise(tokens):
             self.bigrams[fold(f"{first} {second}")][f"{first} {second}"] += 1
 
     def restore(self, text: str) -> str:

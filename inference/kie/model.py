@@ -1,11 +1,14 @@
-"""The trained field tagger: a small LayoutLM (words + boxes -> BIO tags of the fields), run with onnxruntime.
+"""The trained field extractor: a small LayoutLM gives every printed line its role (the issuer's line, the
+number's, the date line, the title, the subject's, the signer's...), run with onnxruntime.
 
 Words are read in reading order (layout segments, then stamps), folded (lower case, no marks: OCR slips
 on marks) and cut into WordPiece tokens by the tokenizer trained with the model; the case shape of each
 word goes in as its token type, and its box (0..1000) as LayoutLM's 2D position. Long pages are tagged in
-overlapping windows. The tagged spans are then normalised and validated by the rule extractor's readers
-(number/symbol split, ISO date from the date line, type from its line or symbol, block, spelling), so a
-value comes out in the same form whichever extractor found it.
+overlapping windows. A line's role is the one its words give it on average, so a line is always read whole.
+The model decides which lines hold a field; the rule extractor's readers then normalise and validate what
+those lines say (number/symbol split, ISO date and place from the date line, type from its line, the issuer
+block split into parent body and issuer, spelling), trying the next candidate lines when a reading does not
+validate, so a value comes out in the same form whichever extractor found it.
 
     extractor = LayoutLMExtractor()          # models/artifacts/kie/v1
     extraction = extractor.extract(pages)
@@ -16,38 +19,53 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from statistics import median
 
 import numpy as np
 
-from inference.kie.lexicon import DocumentLexicon, canonical_name
+from inference.kie.lexicon import canonical_name
 from inference.kie.rules import (
-    ITEM_PUNCTUATION,
     Extraction,
     Found,
     RuleExtractor,
+    is_issuer_line,
     is_recipient,
+    list_items,
+    names_something,
     stamp_value,
     subject_text,
 )
 from inference.kie.vocab import SECRECY, URGENCY
 from inference.layout import Segment, segments
 from inference.schema import Fields, Page, Word
-from inference.text import fold, normalize
+from inference.text import fold, looks_like_person_name, normalize
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "models" / "artifacts" / "kie" / "v1"
 FIELDS = (
     "organ_name", "parent_organ_name", "number", "place", "issued_date", "type_name", "subject",
     "signer_position", "signer_name", "recipients", "urgency", "confidentiality",
 )
-LABELS = ("O", *(f"{prefix}-{name}" for name in FIELDS for prefix in "BI"))
-WHOLE_LINE_FIELDS = ("organ_name", "parent_organ_name", "type_name", "signer_position", "signer_name", "urgency",
-                     "confidentiality")
-"""Values printed as whole lines (Decree 30 layout): a line tagged with one is read whole."""
-LIST_DASHES = "-+–"
-WHOLE_LINE_SHARE = 1 / 3
-"""Share of a line's words that makes it a one-line value: the model often tags only part of a name."""
+ROLES = (
+    "organ_name", "parent_organ_name", "number", "issued_date", "type_name", "subject",
+    "signer_position", "signer_name", "recipients", "urgency", "confidentiality",
+)
+"""What a printed line is in the Decree 30 layout: the line (or lines) of one field's value. The place is
+read from the date line ("Hà Nội, ngày 15 tháng 3 năm 2025"), so it has no role of its own."""
+LABELS = ("O", *ROLES)
+ROLE_OF_FIELD = {**{role: role for role in ROLES}, "place": "issued_date"}
+ISSUER_ROLES = frozenset({"organ_name", "parent_organ_name"})
+"""The issuer block: the model finds its lines, the organ names' heads split it (a wrapped name is one)."""
+RUNNER_UP = 0.3
+"""Mean probability at which a line's second choice makes it a candidate for that role (`second_choices`):
+the readers validate it like any other."""
+READ_WITH = {"parent_organ_name": "organ_name", "place": "issued_date", "type_name": "number"}
+"""Fields the model decides with another field's lines: no parent body on the issuer's lines is the model's
+answer, not a gap for the rules to fill; a document without a title line takes its type from the symbol of
+the number the model read ("/CV-" is no title, "UBND-TTHC" a công văn)."""
+ONE_LINE_ROLES = frozenset({"number", "issued_date", "type_name", "signer_name", "urgency", "confidentiality"})
+"""Values printed on one line; a handwriting gap may split that line into segments ("Số:  /QĐ-UBND")."""
 NUMBER_KEYS = ("number", "code_number", "code_notation", "party_number")
 PAD, UNK, CLS, SEP = "[PAD]", "[UNK]", "[CLS]", "[SEP]"
 SPECIAL_TOKENS = (PAD, UNK, CLS, SEP)
@@ -71,13 +89,13 @@ def word_shape(text: str) -> int:
     return 2 if letters[0].isupper() else 0
 
 
-def _lines(page: Page) -> list[Segment]:
+def reading_lines(page: Page) -> list[Segment]:
     return [*segments(page.words, page.index), *segments(page.stamps, page.index)]
 
 
 def reading_order(page: Page) -> list[Word]:
     """The words the tagger reads, in order: print lines top to bottom by column, then stamps."""
-    return [w for seg in _lines(page) for w in seg.words]
+    return [w for seg in reading_lines(page) for w in seg.words]
 
 
 def box_1000(word: Word) -> list[int]:
@@ -186,7 +204,7 @@ class Tagger:
 
 @dataclass(eq=False)
 class Span:
-    """One tagged value (or list item): its words in reading order and their probabilities."""
+    """One line with a role (`field`): its words in reading order and their probabilities of that role."""
 
     field: str
     page: int
@@ -197,61 +215,62 @@ class Span:
     def segment(self) -> Segment:
         return Segment(page=self.page, words=self.words)
 
-    @property
-    def score(self) -> float:
-        return sum(self.probs)
+
+def _line_rows(lines: list[Segment], probs: np.ndarray) -> list[np.ndarray]:
+    """Each line's rows of `probs` (the lines' words in order)."""
+    starts = np.cumsum([0, *(len(line.words) for line in lines)])
+    return [probs[start:end] for start, end in pairwise(starts)]
 
 
-def _field_mass(probs: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
-    """(words, 1 + fields): P(O), then P(B-field) + P(I-field) for each field of FIELDS."""
-    columns = [[labels.index("O")], *([labels.index(f"B-{f}"), labels.index(f"I-{f}")] for f in FIELDS)]
-    return np.stack([probs[:, c].sum(axis=1) for c in columns], axis=1)
+def line_role_ids(lines: list[Segment], probs: np.ndarray) -> list[int]:
+    """The label id of each line: the role its words give it on average."""
+    return [int(rows.mean(axis=0).argmax()) for rows in _line_rows(lines, probs)]
 
 
-def _line_fields(mass: np.ndarray, listed: bool) -> list[int]:
-    """The field column of each word of one line (0: none). Each field found on the line takes the
-    words from its first to its last tagged word (a word OCR garbled inside a value stays in it), or
-    the whole line for one-line values (an issuer line, a signer's name) when a third of its words are
-    tagged with that field (an addressee, too, on a line opened by a list dash); the field with more
-    mass on the line goes first."""
-    tagged = mass.argmax(axis=1)
-    assigned = [0] * len(mass)
-    for column in sorted(set(tagged.tolist()) - {0}, key=lambda c: -mass[:, c].sum()):
-        where = np.flatnonzero(tagged == column)
-        one_line = FIELDS[column - 1] in WHOLE_LINE_FIELDS or (listed and FIELDS[column - 1] == "recipients")
-        whole = one_line and len(where) >= WHOLE_LINE_SHARE * len(mass)
-        span = range(len(mass)) if whole else range(where[0], where[-1] + 1)
-        for i in span:
-            assigned[i] = assigned[i] or column
-    return assigned
+def line_spans(page: int, lines: list[Segment], probs: np.ndarray, labels: tuple[str, ...]) -> list[Span]:
+    """Each line of a page with its role (the first choice), O lines left out. A line is read whole: the
+    model decides what a line is, the readers what it says."""
+    spans: list[Span] = []
+    for line, rows in zip(lines, _line_rows(lines, probs), strict=True):
+        best = int(rows.mean(axis=0).argmax())
+        if labels[best] != "O":
+            spans.append(Span(labels[best], page, line.words, rows[:, best].tolist()))
+    return spans
 
 
-def line_spans(page: Page, probs: np.ndarray, labels: tuple[str, ...]) -> list[Span]:
-    """Spans by line (segment): runs of words of one field after `_line_fields`. B on a run's first
-    word, or a list dash opening the line of an addressee, starts a new span (a position line, an
-    addressee); I continues the open span of that field (the issuer's second line comes after the
-    motto's first in reading order)."""
-    mass = _field_mass(probs, labels)
-    found: list[Span] = []
-    open_spans: dict[str, Span] = {}
-    offset = 0
-    for seg in _lines(page):
-        rows, row_probs = mass[offset : offset + len(seg.words)], probs[offset : offset + len(seg.words)]
-        offset += len(seg.words)
-        previous = 0
-        listed = seg.words[0].text[:1] in LIST_DASHES
-        for word, column, row, word_probs in zip(seg.words, _line_fields(rows, listed), rows, row_probs, strict=True):
-            if column:
-                name = FIELDS[column - 1]
-                starts = word_probs[labels.index(f"B-{name}")] >= word_probs[labels.index(f"I-{name}")]
-                starts = starts or (listed and name == "recipients")
-                if column != previous and (name not in open_spans or starts):
-                    open_spans[name] = Span(name, page.index, [], [])
-                    found.append(open_spans[name])
-                open_spans[name].words.append(word)
-                open_spans[name].probs.append(float(row[column]))
-            previous = column
-    return found
+def runner_up_spans(page: int, lines: list[Segment], probs: np.ndarray, labels: tuple[str, ...]) -> list[Span]:
+    """Each O line (first choice) whose second choice is a role, at `RUNNER_UP` or more, with that role."""
+    spans: list[Span] = []
+    for line, rows in zip(lines, _line_rows(lines, probs), strict=True):
+        mean = rows.mean(axis=0)
+        first, second = (int(k) for k in np.argsort(mean)[::-1][:2])
+        if labels[first] == "O" and mean[second] >= RUNNER_UP:
+            spans.append(Span(labels[second], page, line.words, rows[:, second].tolist()))
+    return spans
+
+
+def second_choices(spans: list[Span], runners_up: list[Span]) -> list[Span]:
+    """The runner-up lines taken as candidates: for a one-line value every văn bản has and no line has as
+    first choice (a signer's name set far below the title), every one; for a value of several lines, those
+    next to a line of that role, in a chain (the middle lines of a long subject the model was unsure of).
+    A missing stamp or title line is no gap to fill: most documents have none."""
+    unseen = {"number", "issued_date", "signer_name"} - {span.field for span in spans}
+    taken = [span for span in runners_up if span.field in unseen]
+    pool = [span for span in runners_up if span.field not in ONE_LINE_ROLES]
+    grown = True
+    while grown:
+        grown = False
+        for span in pool:
+            if span not in taken and any(s.field == span.field and _near(span, [s]) for s in [*spans, *taken]):
+                taken.append(span)
+                grown = True
+    return taken
+
+
+def _level(span: Span, group: list[Span]) -> bool:
+    """On the same printed line as the group (a line split by a handwriting gap)."""
+    box = span.segment.bbox
+    return any(abs(box.cy - s.segment.bbox.cy) < 0.5 * max(box.height, s.segment.bbox.height) for s in group)
 
 
 def _near(span: Span, group: list[Span]) -> bool:
@@ -263,22 +282,29 @@ def _near(span: Span, group: list[Span]) -> bool:
     return span.page == group[0].page and box.y0 - bottom < 2 * height and top - box.y1 < 2 * height
 
 
-def value_spans(spans: list[Span], name: str, last_page: int | None = None) -> list[Span]:
-    """The spans of one field's value: on the first page that has a confident one (the main document
-    comes before its attachments), the most confident span and those next to it; for recipients, every
-    item up to `last_page` (the "Kính gửi" list on page 1, "Nơi nhận" where the main document ends)."""
-    mine = [s for s in spans if s.field == name]
-    if name == "recipients":
-        return [s for s in mine if last_page is None or s.page <= last_page]
-    if not mine:
-        return mine
-    confident = [s for s in mine if np.mean(s.probs) >= CONFIDENT] or mine
-    first_page = min(s.page for s in confident)
-    group = [max((s for s in confident if s.page == first_page), key=lambda s: s.score)]
-    for span in mine:
-        if span not in group and _near(span, group):
+def _reading_position(span: Span) -> tuple[int, int, float]:
+    return span.page, span.words[0].line, span.words[0].bbox.x0
+
+
+def candidate_groups(spans: list[Span], role: str) -> list[list[Span]]:
+    """The lines of one role grouped into candidate values, best first. A group is the lines of one value:
+    lines next to each other (a two-line issuer or signer title), or, for one-line values, the segments of
+    one printed line. Groups with a confident line come first, then earlier pages (the main document comes
+    before its attachments), then the more confident."""
+    joins = _level if role in ONE_LINE_ROLES else _near
+    groups: list[list[Span]] = []
+    for span in sorted((s for s in spans if s.field == role), key=_reading_position):
+        group = next((g for g in groups if g[0].page == span.page and joins(span, g)), None)
+        if group is None:
+            groups.append([span])
+        else:
             group.append(span)
-    return [s for s in mine if s in group]
+
+    def rank(group: list[Span]) -> tuple[bool, int, float]:
+        mean = float(np.mean([p for s in group for p in s.probs]))
+        return mean < CONFIDENT, group[0].page, -mean
+
+    return sorted(groups, key=rank)
 
 
 def _joined(spans: list[Span]) -> Span:
@@ -292,7 +318,7 @@ def _tagger(model_dir: Path) -> Tagger:
 
 
 def card_model_fields(model_dir: Path) -> frozenset[str]:
-    """The fields the artifact's card says the tagger reads better than the rules (all when it says nothing)."""
+    """The fields the artifact's card gives the model (`model_fields`; all when it says nothing)."""
     card = model_dir / "card.json"
     chosen = json.loads(card.read_text(encoding="utf-8")).get("model_fields") if card.is_file() else None
     return frozenset(FIELDS if chosen is None else chosen)
@@ -304,10 +330,11 @@ def field_keys(name: str) -> tuple[str, ...]:
 
 
 class LayoutLMExtractor:
-    """Fields tagged by the trained model, normalised and validated by the rule readers. Per field: the
-    model's value where it reads better than the rules (`model_fields`, from the card; all fields when the
-    card does not say), unless the span it tagged does not validate (a number the number pattern rejects, a
-    date line with no date), then the rules' value; the rules' value for the other fields."""
+    """Fields read from the lines the trained model gives a role, normalised and validated by the rule
+    readers: per role, the best candidate group of lines whose reading validates (a number the number
+    pattern accepts, a date line with a date, a known type, a person's name...). Per field: the model's
+    value where it reads as well as the rules (`model_fields`, from the card; all fields when the card does
+    not say), the rules' value where none of the lines it proposed validates, and for the other fields."""
 
     def __init__(self, model_dir: str | Path | None = None, model_fields: frozenset[str] | None = None):
         directory = Path(model_dir or DEFAULT_DIR).resolve()
@@ -318,76 +345,108 @@ class LayoutLMExtractor:
         content = [p for p in pages if (p.words or p.stamps) and not p.quality.blank]
         if not content:
             return Extraction(fields=Fields(), warnings=["no readable text on any page"])
-        spans: list[Span] = []
-        for page in content:
-            spans += line_spans(page, self.tagger.probabilities(reading_order(page)), self.tagger.labels)
+        printed = [segments(p.words, p.index) for p in content]
+        stamps = [segments(p.stamps, p.index) for p in content]
+        labels = self.tagger.labels
+        tagged = [(page.index, lines, self.tagger.probabilities([w for line in lines for w in line.words]))
+                  for page, lines in zip(content, (p + s for p, s in zip(printed, stamps, strict=True)), strict=True)]
+        spans = [span for page_lines in tagged for span in line_spans(*page_lines, labels)]
+        spans += second_choices(spans, [span for page_lines in tagged for span in runner_up_spans(*page_lines, labels)])
         rules = RuleExtractor()
-        rules.lexicon = DocumentLexicon([w.text for p in content for w in reading_order(p)])
+        with_words = [page for page in printed if page]
+        ruled = rules.read_lines(with_words, stamps[0]) if with_words else {}  # the lexicon, and the fallback
         found: dict[str, Found] = {}
-        signer = value_spans(spans, "signer_name")
-        for name in FIELDS:
-            chosen = value_spans(spans, name, signer[0].page if signer else None)
-            if chosen:
-                self._read(rules, name, chosen, found)
-        rejected = {name for name in FIELDS if name not in found and value_spans(spans, name)}
-        first = segments(content[0].words, content[0].index)
-        marks: dict[str, Found] = {}
-        rules.read_stamps(first, segments(content[0].stamps, content[0].index), marks)
-        found.update({k: v for k, v in marks.items() if k in ("copy_form", "incoming_stamp")})
-        found = self._with_rules(found, RuleExtractor().read(pages) or {}, rejected)
-        rules.read_block(first, found)
+        self._issuer(rules, spans, found)
+        self._recipients(spans, found)
+        for role in ROLES:
+            if role not in ISSUER_ROLES and role != "recipients":
+                self._first_valid(rules, role, candidate_groups(spans, role), found)
+        found.update({k: v for k, v in ruled.items() if k in ("copy_form", "incoming_stamp")})
+        found = self._with_rules(found, ruled, {span.field for span in spans})
+        rules.read_block(printed[0], found)
         return rules.assemble(found)
 
-    def _with_rules(self, tagged: dict[str, Found], ruled: dict[str, Found], rejected: set[str]) -> dict[str, Found]:
-        """Per field: the model's reading (`model_fields`), or the rules' when the model's span did not
-        validate (`rejected`); the rules' reading for the other fields."""
+    def _with_rules(self, tagged: dict[str, Found], ruled: dict[str, Found], proposed: set[str]) -> dict[str, Found]:
+        """Per field: the model's reading (`model_fields`), unless the model proposed lines for it (`proposed`:
+        the roles it gave lines) and none validated, then the rules'; the rules' reading for the other
+        fields. A field the model proposed no line for stays empty: that is its answer."""
         found = dict(tagged)
         for name in FIELDS:
-            source = tagged if name in self.model_fields and name not in rejected else ruled
+            decided = name in tagged or READ_WITH.get(name) in tagged
+            roles = ISSUER_ROLES if name in ISSUER_ROLES else {ROLE_OF_FIELD[name]}
+            source = tagged if name in self.model_fields and (decided or not roles & proposed) else ruled
             for key in field_keys(name):
                 found.pop(key, None)
                 if key in source:
                     found[key] = source[key]
         return found
 
-    def _read(self, rules: RuleExtractor, name: str, chosen: list[Span], found: dict[str, Found]) -> None:
-        span = _joined(chosen)
-        seg = span.segment
-        confidence = round(float(np.mean(span.probs)), 3)
-        text = normalize(seg.text)
-        if name == "number":
-            read: dict[str, Found] = {}
-            rules.read_number(seg, read)
-            found.update({k: Found(v.value, [seg], confidence, "layoutlm") for k, v in read.items()})
-            return
-        if name == "issued_date":
-            read = {}
-            rules.read_date_line(seg, read)
-            if "issued_date" in read:
-                found[name] = Found(read["issued_date"].value, [seg], confidence, "layoutlm")
-            elif "date_warning" in read:
-                found["date_warning"] = read["date_warning"]
-            return
-        value = self._value(rules, name, chosen, seg, text)
-        if value:
-            found[name] = Found(value, [s.segment for s in chosen], confidence, "layoutlm")
+    def _recipients(self, spans: list[Span], found: dict[str, Found]) -> None:
+        """Every addressee line up to the page of the signature ("Kính gửi" on page 1, "Nơi nhận" where the
+        main document ends), the archive copy and "as above" left out."""
+        signer = candidate_groups(spans, "signer_name")
+        last_page = signer[0][0].page if signer else None
+        lines = [s for s in spans if s.field == "recipients" and (last_page is None or s.page <= last_page)]
+        items = list(dict.fromkeys(i for i in list_items([s.segment.text for s in lines]) if is_recipient(i)))
+        if items:
+            found["recipients"] = Found(items, [s.segment for s in lines], _confidence(lines), "layoutlm")
 
     @staticmethod
-    def _value(rules: RuleExtractor, name: str, chosen: list[Span], seg: Segment, text: str) -> object:
-        if name in ("organ_name", "parent_organ_name"):
-            return rules.spelt(seg, text.strip("*_ "), rules.organ)
-        if name == "place":
-            return rules.spelt(seg, text.strip(ITEM_PUNCTUATION), rules.lexicon.restore)
-        if name == "type_name":
+    def _issuer(rules: RuleExtractor, spans: list[Span], found: dict[str, Found]) -> None:
+        """The issuer block: the first candidate group of issuer lines (parent body or issuer) that names an
+        organ, split into the two by the organ names' heads (a name wrapped over two lines is one name)."""
+        lines = [s for s in spans if s.field in ISSUER_ROLES and is_issuer_line(s.segment)]
+        for group in candidate_groups([Span("issuer", s.page, s.words, s.probs) for s in lines], "issuer"):
+            read = rules.read_issuer([s.segment for s in group])
+            if names_something(str(read["organ_name"].value)):
+                confidence = _confidence(group)
+                found.update({k: Found(v.value, v.segments, confidence, "layoutlm") for k, v in read.items()})
+                return
+
+    @staticmethod
+    def _first_valid(rules: RuleExtractor, role: str, groups: list[list[Span]], found: dict[str, Found]) -> None:
+        """The values of the first candidate group whose reading validates."""
+        for group in groups:
+            read = LayoutLMExtractor._read(rules, role, group, found)
+            if read:
+                # A one-line value split by a gap is one line: its evidence (and the column under it) whole.
+                segs = [_joined(group).segment] if role in ONE_LINE_ROLES else [s.segment for s in group]
+                found.update({k: Found(v.value, segs, _confidence(group), "layoutlm") for k, v in read.items()})
+                return
+
+    @staticmethod
+    def _read(rules: RuleExtractor, role: str, group: list[Span], found: dict[str, Found]) -> dict[str, Found]:
+        """What one group of lines says as the role's value ({} when it does not validate)."""
+        seg = _joined(group).segment
+        read: dict[str, Found] = {}
+        if role == "number":
+            rules.read_number(seg, read)
+            return read if "number" in read else {}
+        if role == "issued_date":
+            rules.read_date_line(seg, read)
+            return {k: v for k, v in read.items() if k in ("issued_date", "place")} if "issued_date" in read else {}
+        if role == "subject":
+            # Without a title line it is a công văn's: in the left column, beside whatever else is typed there.
+            lines = [s.segment for s in group]
+            words = seg.words if "type_name" in found else rules.cong_van_column(lines, found)
+            value = subject_text(" ".join(w.text for w in words))
+            return {role: Found(value, [seg], 0.0)} if value else {}
+        value = LayoutLMExtractor._value(rules, role, group, seg)
+        return {role: Found(value, [seg], 0.0)} if value else {}
+
+    @staticmethod
+    def _value(rules: RuleExtractor, role: str, group: list[Span], seg: Segment) -> object:
+        text = normalize(seg.text)
+        if role == "type_name":
             return rules.type_in(seg)
-        if name == "subject":
-            return subject_text(text)
-        if name == "signer_name":
-            return canonical_name(text)
-        if name == "signer_position":
-            lines = [rules.spelt(s.segment, normalize(s.segment.text), rules.position) for s in chosen]
+        if role == "signer_name":
+            name = canonical_name(text)
+            return name if looks_like_person_name(name) else None
+        if role == "signer_position":
+            lines = [rules.spelt(s.segment, normalize(s.segment.text), rules.position) for s in group]
             return " / ".join(line for line in lines if line)
-        if name == "recipients":
-            items = [normalize(s.segment.text).strip(ITEM_PUNCTUATION) for s in chosen]
-            return list(dict.fromkeys(item for item in items if item and is_recipient(item)))
-        return stamp_value(seg, URGENCY if name == "urgency" else SECRECY)
+        return stamp_value(seg, URGENCY if role == "urgency" else SECRECY)
+
+
+def _confidence(spans: list[Span]) -> float:
+    return round(float(np.mean([p for s in spans for p in s.probs])), 3)

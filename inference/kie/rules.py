@@ -46,6 +46,7 @@ _NUMBER_LINE = re.compile(r"^s[o6]\s*[:.]?\s*\S{0,6}\s*[/-]")
 _DATE_LINE = re.compile(r"\bthang\b.*\bnam\s*[12]\d{3}")
 """Handwriting glued to "ngày" garbles it ("ngàW/{", "ngà 11" once re-read); "tháng ... năm 2021" stays readable."""
 _VV = re.compile(r"^[^\w]{0,3}\s*(v\s*[/.,]\s*[vwy]|ve viec)\b[:.]?\s*", re.IGNORECASE)
+_SUBJECT_MARKER = re.compile(r"(?<=\s)(V/v|Về việc)\s")
 _GARBLED_VE = re.compile(r"^(\S{1,3}\s+)?(?=việc\b)")
 """Bold italic "Về" is often misread ("\\É việc"); "việc" after one short token can only be "Về việc"."""
 _BODY_START = re.compile(r"^(kinh gui|can cu|thuc hien|theo de nghi|xet de nghi|trong (thoi gian|nam)|dieu \d|phan \w+)")
@@ -54,6 +55,8 @@ _PLACE_PREFIX = re.compile(r"^(.*?),\s*nga")
 _NOI_NHAN = re.compile(r"^noi nhan")
 _NOT_A_RECIPIENT = re.compile(r"^(luu\b|nhu tren|nhu dieu|nhu khoan)")
 ITEM_PUNCTUATION = " -+–;.,:"
+_STAMP_WORDS = frozenset(fold(value) for value in (*URGENCY, *SECRECY))
+_LIST_LABEL = re.compile(r"^(noi nhan|kinh gui)\b")
 """Stripped from both ends of a list item ("- Sở Nội vụ;")."""
 _AUTHORITY_PREFIX = re.compile(r"^(tm|kt|tl|tuq|q|t/m|k/t|t/l|t\.m|k\.t)[.\s]")
 
@@ -74,13 +77,41 @@ def stamp_value(seg: Segment, values: tuple[str, ...]) -> str | None:
 
 
 def is_recipient(item: str) -> bool:
-    """A "Nơi nhận" item that names an addressee: not the archive copy ("Lưu") nor "as above"."""
-    return not _NOT_A_RECIPIENT.match(fold(item))
+    """A list item that names an addressee: two words or more, not the archive copy ("Lưu"), "as above" or
+    a stamp's words ("HỎA TỐC" printed beside the list)."""
+    folded = fold(item)
+    return names_something(item) and not _NOT_A_RECIPIENT.match(folded) and folded not in _STAMP_WORDS
+
+
+def names_something(text: str) -> bool:
+    """Two words of letters at least: a body or an addressee, not a stray word or OCR debris."""
+    return len(re.findall(r"[^\W\d_]{2,}", text)) >= 2
+
+
+def list_items(lines: list[str]) -> list[str]:
+    """Items of a printed list ("Kính gửi: - a; - b", "Nơi nhận: ..."): one per dash or after an item's
+    closing ";" or ".", a wrapped line joined to its item; the list's label is dropped (with what follows
+    it on its line when it has no colon)."""
+    items: list[str] = []
+    for line in lines:
+        text = normalize(line)
+        labelled = bool(_LIST_LABEL.match(fold(text)))
+        if labelled:
+            text = re.sub(r"^[^:]*:\s*", "", text) if ":" in text else ""
+        if text and (labelled or not items or text.startswith(("-", "+", "–")) or items[-1].endswith((";", "."))):
+            items.append(text)
+        elif text:
+            items[-1] += " " + text
+    cleaned = [item.strip(ITEM_PUNCTUATION) for item in items]
+    return [item for item in cleaned if item]
 
 
 def subject_text(text: str) -> str:
-    """A trích yếu as read, without its "V/v" and with a garbled "Về" mended."""
-    return _GARBLED_VE.sub("Về ", _VV.sub("", normalize(text)))
+    """A trích yếu as read, from its "V/v" or "Về việc" when debris comes before it, without its "V/v" and
+    with a garbled "Về" mended."""
+    text = normalize(text)
+    marker = _SUBJECT_MARKER.search(text)
+    return _GARBLED_VE.sub("Về ", _VV.sub("", text[marker.start() :] if marker else text))
 
 
 def _left_column_centre(above: list[Segment], found: dict[str, Found]) -> float | None:
@@ -162,6 +193,12 @@ def _validated_confidence(segs: list[Segment], valid: bool) -> float:
     return round(base if valid else base * 0.5, 3)
 
 
+def is_issuer_line(seg: Segment) -> bool:
+    """Could be a line of the issuer's name: not the motto, a digital signature, the number line or debris."""
+    return (not _is_header_motto(seg) and not _DIGITAL_SIGNATURE.search(seg.folded)
+            and len(seg.folded.strip("*-_ ")) > 1 and not _NUMBER_LINE.match(seg.folded))
+
+
 def _is_header_motto(seg: Segment) -> bool:
     return seg.folded.startswith(("cong hoa xa hoi", "dang cong san viet nam", "doc lap"))
 
@@ -187,15 +224,19 @@ class RuleExtractor:
         content = [p for p in pages if p.words and not p.quality.blank]
         if not content:
             return None
-        first = segments(content[0].words, content[0].index)
-        later = [segments(p.words, p.index) for p in content[1:]]
-        self.lexicon = DocumentLexicon([w.text for seg in [first, *later] for s in seg for w in s.words])
+        printed = [segments(p.words, p.index) for p in content]
+        return self.read_lines(printed, segments(content[0].stamps, content[0].index))
+
+    def read_lines(self, printed: list[list[Segment]], first_stamps: list[Segment]) -> dict[str, Found]:
+        """`read` from the print lines of each page with words (at least one) and the first one's stamps."""
+        first = printed[0]
+        self.lexicon = DocumentLexicon([w.text for page in printed for s in page for w in s.words])
         found: dict[str, Found] = {}
         self._header(first, found)
         self._title(first, found)
-        self.read_stamps(first, segments(content[0].stamps, content[0].index), found)
-        self._signature([first, *later], found)
-        self._recipients([first, *later], found)
+        self.read_stamps(first, first_stamps, found)
+        self._signature(printed, found)
+        self._recipients(printed, found)
         self.read_block(first, found)
         return found
 
@@ -284,18 +325,21 @@ class RuleExtractor:
         lines = [
             s for s in segs
             if top <= s.bbox.y0 < anchor.bbox.y0 - 0.3 * anchor.bbox.height and s.bbox.cx < 0.5
-            and s.is_upper and not _is_header_motto(s) and not _DIGITAL_SIGNATURE.search(s.folded)
-            and len(s.folded.strip("*-_ ")) > 1 and not _NUMBER_LINE.match(s.folded)
+            and s.is_upper and is_issuer_line(s)
         ]
         lines = self._contiguous_above(lines, anchor)
-        if not lines:
-            return
+        if lines:
+            found.update(self.read_issuer(lines))
+
+    def read_issuer(self, lines: list[Segment]) -> dict[str, Found]:
+        """The issuer's lines, spelt, as the issuer and its parent body (when the first lines name one)."""
         texts = [self.spelt(s, normalize(s.text).strip("*_ "), self.organ) for s in lines]
         parent, organ = self._split_issuer(texts)
         confidence = _validated_confidence(lines, any(fold(organ).startswith(h) for h in ORGAN_HEADS))
-        found["organ_name"] = Found(organ, lines, confidence)
+        found = {"organ_name": Found(organ, lines, confidence)}
         if parent:
             found["parent_organ_name"] = Found(parent, lines[:1], confidence)
+        return found
 
     @staticmethod
     def _contiguous_above(lines: list[Segment], anchor: Segment) -> list[Segment]:
@@ -414,6 +458,11 @@ class RuleExtractor:
         found["subject"] = Found(text, lines, _validated_confidence(lines, True))
         found["cong_van"] = Found(True, lines, 0.9)
 
+    @staticmethod
+    def cong_van_column(lines: list[Segment], found: dict[str, Found]) -> list[Word]:
+        """The words of a công văn's trích yếu lines within the left column, centred under the number."""
+        return _within_column(lines, _left_column_centre([], found))
+
     # -- stamps, signature, recipients, block -----------------------------------------------------
 
     def read_stamps(self, segs: list[Segment], stamps: list[Segment], found: dict[str, Found]) -> None:
@@ -509,24 +558,14 @@ class RuleExtractor:
         if start is None:
             return [], []
         head = segs[start]
-        items: list[str] = []
-        rest = re.sub(r"^[^:]*:\s*", "", normalize(head.text)) if ":" in head.text else ""
-        if rest:
-            items.append(rest)
         used = [head]
         for seg in segs[start + 1 : start + 25]:
             if not in_list(seg, head):
                 continue
             if seg.bbox.y0 - used[-1].bbox.y1 > 1.5 * seg.bbox.height:
                 break
-            text = normalize(seg.text)
-            if text.startswith(("-", "+", "–")) or not items:
-                items.append(text)
-            else:
-                items[-1] += " " + text
             used.append(seg)
-        cleaned = [item.strip(ITEM_PUNCTUATION) for item in items]
-        return [item for item in cleaned if item], used
+        return list_items([seg.text for seg in used]), used
 
     def read_block(self, segs: list[Segment], found: dict[str, Found]) -> None:
         header = " ".join(s.folded for s in segs if s.bbox.y0 < HEADER_BOTTOM * 0.7)
@@ -575,5 +614,5 @@ class RuleExtractor:
             name = "Công văn"
         if name:
             source = notation or found["cong_van"]
-            found["type_name"] = Found(name, source.segments, round(source.confidence * 0.9, 3))
+            found["type_name"] = Found(name, source.segments, round(source.confidence * 0.9, 3), source.method)
 

@@ -1,9 +1,9 @@
-"""Corrected documents as training pages: which word gets which label."""
+"""Corrected documents as training pages: which word gets which line role."""
 
 from __future__ import annotations
 
 from inference.schema import BBox, Word
-from training.kie.corrections import corrected_labels, page_words
+from training.kie.corrections import corrected_labels, page_lines
 
 
 def word(text: str, x0: float, y0: float, line: int) -> Word:
@@ -22,7 +22,7 @@ WORDS = [
     word("BÍ", 0.70, 0.83, 3),
     word("THƯ", 0.80, 0.83, 3),
 ]
-PREDICTED = ["O", "O", "B-number", "B-place", "I-place", "B-signer_position", "I-signer_position", "O", "O", "O"]
+PREDICTED = ["O", "O", "number", "issued_date", "issued_date", "signer_position", "signer_position", "O", "O", "O"]
 
 
 def box(field: str, x0: float, y0: float, x1: float, y1: float, page: int = 0) -> dict:
@@ -35,24 +35,19 @@ def test_a_boxed_correction_moves_the_field_and_leaves_the_rest_to_the_model() -
         "boxes": [box("number", 0.19, 0.09, 0.29, 0.13), box("urgency", 0.09, 0.19, 0.19, 0.23)],
     }
     labels = corrected_labels(WORDS, PREDICTED, 0, row)
-    assert labels[:3] == ["O", "B-number", "B-urgency"]  # "KHẨN", tagged as the number, is the urgency
+    assert labels[:3] == ["O", "number", "urgency"]  # "KHẨN", tagged as the number, is the urgency
     assert labels[3:] == PREDICTED[3:]  # place and signer: not corrected, the model's own tags
 
 
-def test_each_line_of_a_boxed_position_begins_a_value_and_a_box_on_another_page_labels_none_here() -> None:
+def test_every_line_of_a_boxed_position_takes_its_role_and_a_box_on_another_page_labels_none_here() -> None:
     row = {
         "corrected_fields": ["signer_position", "place"],
         "boxes": [box("signer_position", 0.59, 0.79, 0.89, 0.86), box("place", 0.5, 0.0, 0.9, 0.2, page=1)],
     }
     labels = corrected_labels(WORDS, PREDICTED, 0, row)
-    assert labels[5:] == [
-        "B-signer_position",
-        "I-signer_position",
-        "B-signer_position",
-        "I-signer_position",
-        "I-signer_position",
-    ]
-    assert labels[3:5] == ["O", "O"]  # the place is boxed on page 2: what the model tagged here is wrong
+    assert labels[5:] == ["signer_position"] * 5
+    # The place is read from the date line: boxed on page 2, the date line the model found here is wrong.
+    assert labels[3:5] == ["O", "O"]
 
 
 def test_a_correction_without_a_box_leaves_the_words_the_model_gave_it_out_of_the_loss() -> None:
@@ -68,5 +63,5 @@ def test_exported_words_are_put_in_reading_order_per_page() -> None:
             {"page": 0, "text": "a", "line": 0, "x0": 0.1, "y0": 0.1, "x1": 0.2, "y1": 0.12},
         ]
     }
-    pages = page_words(row)
-    assert {p: [w.text for w in ws] for p, ws in pages.items()} == {0: ["a", "z"], 1: ["b"]}
+    pages = page_lines(row)
+    assert {p: [w.text for line in lines for w in line.words] for p, lines in pages.items()} == {0: ["a", "z"], 1: ["b"]}

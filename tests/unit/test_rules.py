@@ -15,6 +15,7 @@ from eval.metrics import exact
 from inference.kie import RuleExtractor
 from inference.kie.vocab import type_from_notation
 from inference.layout import assign_lines
+from inference.options import PipelineOptions
 from inference.pipeline import extract_document
 from inference.schema import BBox, Block, ExtractionResult, Page, PageKind, PageQuality, Word
 from training.synth import sample_document
@@ -42,8 +43,12 @@ BARS = {
 OPTIONAL = ("parent_organ_name", "urgency", "confidentiality")
 
 
+RULES = PipelineOptions(field_extractor="rules")
+
+
 def extract(rendered: RenderedDocument) -> ExtractionResult:
-    return extract_document(rendered.pdf, "document.pdf")
+    """The rule extractor alone (the default extractor is the trained model, which these rules back)."""
+    return extract_document(rendered.pdf, "document.pdf", RULES)
 
 
 def document(seed: int, field_overrides: dict[str, Any], **options: Any) -> RenderedDocument:

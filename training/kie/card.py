@@ -25,15 +25,15 @@ def verdict(field: str, model: float, rules: float) -> str:
 
 
 def field_table(fields: dict[str, dict[str, float]], model_fields: set[str] | None = None) -> list[str]:
-    """Without `model_fields`: the tagger alone; with them: the shipped extractor, and where each field is from."""
-    name = "tagger" if model_fields is None else "extractor"
+    """Without `model_fields`: the model alone; with them: the shipped extractor, and where each field is from."""
+    name = "model" if model_fields is None else "extractor"
     header = f"| field | {name} | rules | the {name} |" + (" field from |" if model_fields is not None else "")
     lines = [header, "|---" * (header.count("|") - 1) + "|"]
     for field, scores in fields.items():
         model, rules = scores["layoutlm"], scores["rules"]
         row = f"| {field} | {model:.3f} | {rules:.3f} | {verdict(field, model, rules)} |"
         if model_fields is not None:
-            row += f" {'tagger' if field in model_fields else 'rules'} |"
+            row += f" {'model' if field.removesuffix('_cer') in model_fields else 'rules'} |"
         lines.append(row)
     return lines
 
@@ -60,7 +60,7 @@ def markdown(card: dict[str, Any]) -> str:
         ),
         f"- code sha256 `{card['code']['sha256'][:16]}`; command: `{card['command']}`",
         "",
-        "## The tagger alone against the rules (exact match; subject: mean CER, lower is better)",
+        "## The model alone against the rules (exact match; subject: mean CER, lower is better)",
         "",
     ]
     for split, summary in card["metrics"].items():
@@ -75,9 +75,9 @@ def markdown(card: dict[str, Any]) -> str:
         "## The extractor as shipped (`--extractor layoutlm`)",
         "",
         (
-            f"Fields taken from the tagger: {', '.join(sorted(chosen)) or 'none'} (it reads them better than "
-            "the rules on the held-out synthetic splits, never worse); the rules' value for the others, and "
-            "for a tagged value that does not validate."
+            f"Fields taken from the model: {', '.join(sorted(chosen)) or 'none'} (it reads them at least as well "
+            "as the rules on every held-out synthetic split); the rules' value for the others, and where none "
+            "of the model's candidate lines validates."
         ),
         "",
     ]

@@ -1,12 +1,12 @@
 """Corrected documents (the `vanthu corrections export` dataset) as training pages for the field tagger.
 
 A correction says where a field is (its box) and what it says; it says nothing about the other fields.
-So on a corrected document's pages the words inside a corrected field's box take that field, the words
-the model tagged with a corrected field elsewhere become O (the error being corrected), and every other
-word keeps the tag the model gives it before retraining (what people left alone), so learning from these
-pages changes what was corrected and little else. A field corrected without a box labels no words: the
-words the model gave it are left out of the loss. Fields the tagger does not tag (block, code_number...)
-are ignored.
+So on a corrected document's pages the words inside a corrected field's box take that field's line role
+(the place's is the date line), the words the model gave that role elsewhere become O (the error being
+corrected), and every other word keeps the role the model gives it before retraining (what people left
+alone), so learning from these pages changes what was corrected and little else. A field corrected without
+a box labels no words: the words the model gave its role are left out of the loss. Fields the tagger does
+not read (block, code_number...) are ignored.
 
     corrections = load_corrections(Path("data/corrections"))
     examples = corrections.examples(Tagger(previous_artifact))
@@ -19,14 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inference.kie.model import FIELDS, Tagger
-from inference.layout import segments
+from inference.kie.model import FIELDS, ROLE_OF_FIELD, Tagger, line_role_ids
+from inference.layout import Segment, segments
 from inference.schema import BBox, Word
 from training.kie.data import PageExample
 from training.kie.labels import inside
 
-LINE_FIELDS = ("signer_position", "recipients")
-"""Fields of several values, one per line: each line inside the box begins one (B)."""
 SOURCE = "correction"
 
 
@@ -68,45 +66,31 @@ def _box(item: dict[str, Any]) -> BBox:
     return BBox(x0=item["x0"], y0=item["y0"], x1=item["x1"], y1=item["y1"])
 
 
-def page_words(row: dict[str, Any]) -> dict[int, list[Word]]:
-    """The stored words of each page, in the tagger's reading order."""
+def page_lines(row: dict[str, Any]) -> dict[int, list[Segment]]:
+    """The stored words of each page as lines, in the tagger's reading order."""
     by_page: dict[int, list[Word]] = {}
     for item in row["words"]:
         by_page.setdefault(item["page"], []).append(Word(text=item["text"], bbox=_box(item), line=item["line"]))
-    return {page: [w for seg in segments(words, page) for w in seg.words] for page, words in sorted(by_page.items())}
-
-
-def _in_box(words: list[Word], box: BBox, field: str) -> list[str | None]:
-    """B/I tags of `field` for the words inside `box`, None for the others."""
-    out: list[str | None] = []
-    previous_line = None
-    for word in words:
-        if not inside(word, box):
-            out.append(None)
-            continue
-        opens = previous_line is None or (field in LINE_FIELDS and word.line != previous_line)
-        out.append(f"{'B' if opens else 'I'}-{field}")
-        previous_line = word.line
-    return out
+    return {page: segments(words, page) for page, words in sorted(by_page.items())}
 
 
 def corrected_labels(words: list[Word], predicted: list[str], page: int, row: dict[str, Any]) -> list[str | None]:
     """One label per word (None: left out of the loss): `predicted` with the row's corrections applied."""
-    corrected = set(row["corrected_fields"]) & set(FIELDS)
-    boxed = {b["field"] for b in row["boxes"]}
-    labels: list[str | None] = [
-        ("O" if label[2:] in boxed else None) if label[2:] in corrected else label for label in predicted
-    ]
+    corrected = {ROLE_OF_FIELD[f] for f in set(row["corrected_fields"]) & set(FIELDS)}
+    boxed = {ROLE_OF_FIELD[b["field"]] for b in row["boxes"] if b["field"] in ROLE_OF_FIELD}
+    labels: list[str | None] = [("O" if label in boxed else None) if label in corrected else label for label in predicted]
     for item in row["boxes"]:
-        if item["field"] in corrected and item["page"] == page:
-            tags = _in_box(words, _box(item), item["field"])
-            labels = [tag or label for tag, label in zip(tags, labels, strict=True)]
+        role = ROLE_OF_FIELD.get(item["field"])
+        if role in corrected and item["page"] == page:
+            labels = [role if inside(word, _box(item)) else label for word, label in zip(words, labels, strict=True)]
     return labels
 
 
 def row_examples(row: dict[str, Any], tagger: Tagger) -> list[PageExample]:
     examples = []
-    for page, words in page_words(row).items():
-        predicted = [tagger.labels[i] for i in tagger.probabilities(words).argmax(axis=1)]
+    for page, lines in page_lines(row).items():
+        words = [w for line in lines for w in line.words]
+        roles = line_role_ids(lines, tagger.probabilities(words))
+        predicted = [tagger.labels[role] for line, role in zip(lines, roles, strict=True) for _ in line.words]
         examples.append(PageExample(words, corrected_labels(words, predicted, page, row), SOURCE))
     return examples

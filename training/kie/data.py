@@ -6,10 +6,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from inference.kie.model import reading_order
+from inference.kie.model import reading_lines
 from inference.schema import BBox, Page, Word
 from inference.text import strip_accents
-from training.kie.labels import label_words
+from training.kie.labels import label_words, line_roles
 from training.kie.passes import LabelledDocument
 from training.synth import PageTruth
 
@@ -22,7 +22,7 @@ LOOKALIKES = {"0": "O", "1": "l", "5": "S", "8": "B", "O": "0", "l": "1", "i": "
 class PageExample:
     words: list[Word]
     labels: list[str | None]
-    """One of LABELS per word; None: not labelled (left out of the loss)."""
+    """One of LABELS per word (its line's role); None: not labelled (left out of the loss)."""
     source: str
 
 
@@ -35,16 +35,19 @@ def with_handwriting(page: Page, truth: PageTruth) -> Page:
 
 
 def page_examples(document: LabelledDocument) -> list[PageExample]:
-    """Each page labelled; a text-layer page with handwriting gaps also with the gaps filled."""
+    """Each page labelled with its lines' roles; a text-layer page with handwriting gaps also with the gaps
+    filled."""
     examples = []
     for page, truth in zip(document.pages, document.truth, strict=False):
         variants = [page]
         if document.source == "text_layer" and truth.boxes("handwriting"):
             variants.append(with_handwriting(page, truth))
         for variant in variants:
-            words = reading_order(variant)
+            lines = reading_lines(variant)
+            words = [w for line in lines for w in line.words]
             if words:
-                examples.append(PageExample(words, label_words(words, truth, document.fields), document.source))
+                roles = line_roles([len(line.words) for line in lines], label_words(words, truth, document.fields))
+                examples.append(PageExample(words, roles, document.source))
     return examples
 
 
@@ -63,7 +66,7 @@ def _split_word(word: Word, label: str, rng: random.Random) -> list[tuple[Word, 
     share = word.bbox.x0 + (word.bbox.x1 - word.bbox.x0) * cut / len(word.text)
     left = word.model_copy(update={"text": word.text[:cut], "bbox": word.bbox.model_copy(update={"x1": share})})
     right = word.model_copy(update={"text": word.text[cut:], "bbox": word.bbox.model_copy(update={"x0": share})})
-    return [(left, label), (right, label if label == "O" else f"I-{label[2:]}")]
+    return [(left, label), (right, label)]
 
 
 def noisy(example: PageExample, rng: random.Random, strength: float) -> PageExample:
@@ -82,7 +85,7 @@ def noisy(example: PageExample, rng: random.Random, strength: float) -> PageExam
             word = word.model_copy(update={"text": text})
         if len(text) > 3 and rng.random() < strength * 0.03:
             pairs += _split_word(word, label, rng)
-        elif pairs and pairs[-1][1][2:] == label[2:] and label[:1] != "B" and rng.random() < strength * 0.03:
+        elif pairs and pairs[-1][1] == label and rng.random() < strength * 0.03:
             previous = pairs[-1][0]
             pairs[-1] = (previous.model_copy(update={"text": previous.text + text,
                                                      "bbox": BBox.union([previous.bbox, word.bbox])}), pairs[-1][1])

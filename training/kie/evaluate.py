@@ -5,8 +5,8 @@ scoring conventions of eval/metrics.py: the tagger against the rule baseline on 
         --text-heldout data/kie/text-heldout.jsonl --ocr-heldout data/kie/ocr-heldout.jsonl
 
 re-scores an artifact (the tagger alone on every field) and rewrites the metrics of its card, with the
-fields the extractor takes from the tagger (`model_fields`: those it reads better than the rules on the
-held-out synthetic splits). `--reports SPLIT RULES_JSON LAYOUTLM_JSON` records in the card how the
+fields the extractor takes from the tagger (`model_fields`: those it reads at least as well as the rules on
+the held-out synthetic splits). `--reports SPLIT RULES_JSON LAYOUTLM_JSON` records in the card how the
 extractor as shipped (tagger on those fields, rules elsewhere) compares with the rules on a labelled set
 (`vanthu eval extraction --extractor rules|layoutlm`; accuracies only).
 """
@@ -79,17 +79,17 @@ def evaluate_splits(model_dir: Path, splits: dict[str, list[LabelledDocument]]) 
     return {name: split_summary(compare(extractors, docs), len(docs)) for name, docs in splits.items() if docs}
 
 
-def winning_fields(metrics: dict[str, dict]) -> list[str]:
-    """The tagger's fields it reads better than the rules on the synthetic held-out splits of `metrics`:
-    never worse on one, better on one at least (the real dev set stays out: it is for checking only)."""
+def model_fields(metrics: dict[str, dict]) -> list[str]:
+    """The fields the extractor takes from the model: those it reads at least as well as the rules on every
+    synthetic held-out split of `metrics` (a tie goes to the model: corrections retrain it, not the rules).
+    The real dev set stays out: it is for checking only."""
     splits = [summary["fields"] for name, summary in metrics.items() if name != REAL_DEV_SET]
 
-    def wins(field: str) -> bool:
+    def holds(field: str) -> bool:
         scores = [split[field] for split in splits if field in split]
-        return bool(scores) and all(s["layoutlm"] >= s["rules"] for s in scores) and any(
-            s["layoutlm"] > s["rules"] for s in scores)
+        return bool(scores) and all(s["layoutlm"] >= s["rules"] for s in scores)
 
-    return [field for field in FIELDS if wins(field)]
+    return [field for field in FIELDS if holds(field)]
 
 
 REAL_DEV_SET = "real_dev_set"
@@ -122,9 +122,9 @@ def main() -> None:
         card["metrics"] = evaluate_splits(args.model, splits)
     if args.dev_reports:
         card["metrics"][REAL_DEV_SET] = dev_set_summary(*args.dev_reports)
-    card["model_fields"] = winning_fields(card["metrics"])
+    card["model_fields"] = model_fields(card["metrics"])
     shipped = card.setdefault("extractor", {})
-    shipped["rule"] = ("model_fields: the tagger's value (the rules' when its span does not validate); "
+    shipped["rule"] = ("model_fields: the model's value (the rules' when none of its candidate lines validates); "
                        "every other field: the rules' value (inference/kie/model.py LayoutLMExtractor)")
     for split, rules_report, model_report in args.reports:
         shipped.setdefault("splits", {})[split] = dev_set_summary(Path(rules_report), Path(model_report))

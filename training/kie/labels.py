@@ -14,7 +14,7 @@ import re
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from inference.kie.model import LABELS
+from inference.kie.model import LABELS, ROLE_OF_FIELD
 from inference.schema import BBox, Fields, Word
 from inference.text import fold
 from training.synth import PageTruth, Region
@@ -163,7 +163,7 @@ def _fill_between(labels: list[str]) -> list[str]:
 
 
 def label_words(words: list[Word], truth: PageTruth, fields: Fields) -> list[str]:
-    """One label of `LABELS` per word (words in the tagger's reading order)."""
+    """One field label per word, "B-field", "I-field" or "O" (words in the tagger's reading order)."""
     labels = ["O"] * len(words)
     for region in truth.regions:
         reader = READERS.get(region.name)
@@ -175,5 +175,23 @@ def label_words(words: list[Word], truth: PageTruth, fields: Fields) -> list[str
         region_labels = [tokens[j][1] if j is not None else "O" for j in matched]
         for i, label in zip(inside_region, _fill_between(region_labels), strict=True):
             labels[i] = label
-    assert all(label in LABELS for label in labels)
     return labels
+
+
+FIELD_SHARE = 1 / 3
+"""Share of a line's words that must spell a field for the line to be that field's line."""
+
+
+def line_roles(line_sizes: list[int], labels: list[str]) -> list[str]:
+    """Word field labels -> the role of each word's line (one of `LABELS`), lines given by their word counts
+    in reading order: the field most of the line's words spell ("Số:" sits on the number's line, the place
+    on the date line), O when fewer than a third of its words spell one."""
+    roles: list[str] = []
+    start = 0
+    for size in line_sizes:
+        fields = [ROLE_OF_FIELD[label[2:]] for label in labels[start : start + size] if label != "O"]
+        common = max(set(fields), key=fields.count) if fields else "O"
+        roles += [common if fields.count(common) >= FIELD_SHARE * size else "O"] * size
+        start += size
+    assert all(role in LABELS for role in roles)
+    return roles

@@ -286,6 +286,13 @@ SUBJECTS: dict[str, tuple[str, ...]] = {
     "CTr": ("Công tác năm {year} của {area}", "Hành động thực hiện {topic} giai đoạn {year} - {next5}"),
 }
 
+SUBJECT_TAILS = (
+    " trên địa bàn {area}", " trong thời gian tới", " và nhiệm vụ trọng tâm trong thời gian tới",
+    " giai đoạn {year} - {next5}", " của các cơ quan, đơn vị, địa phương", " theo chỉ đạo của cấp trên",
+    " trong tình hình mới", " năm {year} và phương hướng, nhiệm vụ năm {next1}",
+)
+"""Qualifiers real subjects run on with (two or three printed lines, not one)."""
+
 SUBORDINATES = ("Các phòng, ban, đơn vị trực thuộc", "Ủy ban nhân dân các phường, xã", "Các cơ quan, đơn vị liên quan",
                 "Các tổ chức chính trị - xã hội", "Các chi bộ, đảng bộ trực thuộc")
 SUPERIORS = ("Ủy ban nhân dân thành phố Hà Nội", "Sở Nội vụ thành phố Hà Nội", "Thường trực Thành ủy Hà Nội",

@@ -74,7 +74,18 @@ def sample_person(rng: random.Random) -> str:
 
 def fill(template: str, issuer: lx.Issuer, issued: date, topic: str) -> str:
     return template.format(topic=topic, area=issuer.area.lower, year=issued.year, next5=issued.year + 5,
-                           month=issued.month)
+                           next1=issued.year + 1, month=issued.month)
+
+
+def sample_subject(rng: random.Random, type_code: str, issuer: lx.Issuer, issued: date, topic: str) -> str:
+    """A subject from the type's templates, in about half the documents run on with one or two qualifiers.
+    The qualifiers are drawn from their own generator, seeded by the subject, so that adding them left every
+    other value of a seed's document as it was."""
+    subject = fill(rng.choice(lx.SUBJECTS[type_code]), issuer, issued, topic)
+    tails = random.Random(f"subject tails|{subject}|{issuer.organ}|{issued}")
+    for tail in tails.sample(lx.SUBJECT_TAILS, tails.choice((0, 0, 1, 2))):
+        subject += fill(tail, issuer, issued, topic)
+    return subject
 
 
 def sample_kinh_gui(rng: random.Random, type_code: str, issuer: lx.Issuer) -> list[str]:
@@ -160,7 +171,7 @@ def sample_layout(rng: random.Random) -> PageLayout:
     return PageLayout(
         margin_top=u(20, 25), margin_bottom=u(20, 25), margin_left=u(30, 35), margin_right=u(15, 20),
         header_size=rng.choice((12.0, 13.0)), body_size=rng.choice((13.0, 14.0)), line_spacing=u(1.1, 1.45),
-        first_line_indent=u(10, 12.7), paragraph_gap=u(0.5, 3.5), signature_gap=u(24, 32), seal_diameter=u(32, 40),
+        first_line_indent=u(10, 12.7), paragraph_gap=u(0.5, 3.5), signature_gap=u(24, 44), seal_diameter=u(32, 40),
     )
 
 
@@ -172,7 +183,7 @@ def sample_spec(rng: random.Random, *, block: Block | None = None, type_code: st
     n, symbol = sample_running_number(rng), notation(issuer, type_code, rng)
     number = party_number(n, symbol) if issuer.style == "party" else state_number(n, symbol)
     topic = rng.choice(lx.TOPICS)
-    subject = fill(rng.choice(lx.SUBJECTS[type_code]), issuer, issued, topic)
+    subject = sample_subject(rng, type_code, issuer, issued, topic)
     signature = list(rng.choice(lx.SIGNATURES[issuer.role]))
     kinh_gui = sample_kinh_gui(rng, type_code, issuer)
     recipients = sample_recipients(rng, type_code, issuer, kinh_gui)

@@ -35,7 +35,8 @@ class PageLayout(BaseModel):
     first_line_indent: float = 12.7
     paragraph_gap: float = 2.0
     signature_gap: float = 28.0
-    """Blank height between the authority lines and the signer's name (signature and seal go there)."""
+    """Blank height between the authority lines and the signer's name (signature and seal go there), mm;
+    real pages leave 25 to 45."""
     seal_diameter: float = 36.0
 
 
