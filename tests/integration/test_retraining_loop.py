@@ -1,5 +1,5 @@
 """The retraining loop end to end, with a tiny field tagger: trained on synthetic documents none of which is
-urgent, it never reads the urgency stamp ("KHẨN", "HỎA TỐC") of an urgent document. Five corrections through
+urgent, it never reads the urgency stamp ("KHẨN", "HỎA TỐC") of an urgent document. Eight corrections through
 the API (value and box), the `datasets` export, a retraining from the previous weights with the corrected
 pages mixed in, a promotion: the urgency is then read on held-out urgent documents, and the other fields and
 documents are read no worse beyond the noise of a tiny model on a few documents: no field loses more than
@@ -36,7 +36,7 @@ from .support import make_settings, started_client, wait_for_document
 FIELD = "urgency"
 TRAINING_DOCUMENTS = 30
 HELD_OUT_DOCUMENTS = 10
-CORRECTED_DOCUMENTS = 6
+CORRECTED_DOCUMENTS = 8
 HELD_OUT_URGENT = 8
 BASE_STEPS = 300
 RETRAINING_STEPS = 240
