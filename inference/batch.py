@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from inference.errors import InputError
 from inference.io import inspect_document
 from inference.options import PipelineOptions
-from inference.pipeline import discard_worker_pool, extract_pages, worker_pool
+from inference.pipeline import discard_worker_pool, extract_pages, one_thread, worker_pool
 from inference.registry import Registry
 from inference.schema import ExtractionResult, Page
 
@@ -279,5 +279,6 @@ def _ray_task_options() -> dict[str, Any]:
 
 def _extract_row(row: dict[str, Any], options: str) -> dict[str, Any]:
     """A Ray Data row in, a row out: the outcome as JSON, which any Ray version carries as a string."""
+    one_thread()
     outcome = extract_file(FileTask.model_validate(row), PipelineOptions.model_validate_json(options))
     return {"key": outcome.key, "outcome": outcome.model_dump_json()}

@@ -170,9 +170,17 @@ def read_text_page(page: SourcePage, dpi: int, drawn_words: list[Word]) -> Page:
     )
 
 
-def _exit_with(owner: int) -> None:
-    """Worker start-up: leave as soon as the process that owns the pool is gone (even after a SIGKILL,
-    which gives the pool no chance to stop its workers)."""
+def one_thread() -> None:
+    """Parallelism is by process: a worker keeps to one thread. OpenCV starts a thread per core by default,
+    which took about 6 % of the core beside a lone worker (CPU 1.06 x wall) and made two workers crowd each
+    other; Tesseract is held by OMP_THREAD_LIMIT, the ONNX sessions by their options."""
+    cv2.setNumThreads(1)
+
+
+def _start_worker(owner: int) -> None:
+    """Worker start-up: one thread, and leave as soon as the process that owns the pool is gone (even after
+    a SIGKILL, which gives the pool no chance to stop its workers)."""
+    one_thread()
 
     def watch() -> None:
         while True:
@@ -196,7 +204,7 @@ def worker_pool(workers: int) -> Executor:
             pool = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_exit_with,
+                initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
             atexit.register(pool.shutdown, wait=False, cancel_futures=True)
