@@ -185,8 +185,10 @@ def train(
     if dvc is None:
         typer.echo("vanthu: dvc is not installed; pip install -e '.[train]'", err=True)
         raise typer.Exit(1)
-    # The stages call `vanthu` and `python`: the ones of this environment.
-    env = os.environ | {"PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])}
+    # The stages call `vanthu` and `python`: the ones of this environment. Without the OpenMP limit that
+    # importing the OCR set here: torch would train every model on one thread; OCR stages set it themselves.
+    env = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
+    env["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
     repro = [dvc, "repro", *(["--force"] if force else []), *(["--single-item"] if single else []), *(stages or [])]
     if subprocess.run(repro, cwd=REPO, env=env, check=False).returncode != 0:
         typer.echo("vanthu: dvc repro failed", err=True)
