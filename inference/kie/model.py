@@ -76,7 +76,7 @@ WINDOW = 128
 STRIDE = 96
 SHAPES = 4
 CONFIDENT = 0.5
-"""Mean tag probability of a span that counts as a confident one."""
+"""Mean role probability of a candidate group's lines that counts as a confident one."""
 
 
 def word_shape(text: str) -> int:
@@ -425,18 +425,16 @@ class LayoutLMExtractor:
         if role == "issued_date":
             rules.read_date_line(seg, read)
             return {k: v for k, v in read.items() if k in ("issued_date", "place")} if "issued_date" in read else {}
-        if role == "subject":
-            # Without a title line it is a công văn's: in the left column, beside whatever else is typed there.
-            lines = [s.segment for s in group]
-            words = seg.words if "type_name" in found else rules.cong_van_column(lines, found)
-            value = subject_text(" ".join(w.text for w in words))
-            return {role: Found(value, [seg], 0.0)} if value else {}
-        value = LayoutLMExtractor._value(rules, role, group, seg)
+        value = LayoutLMExtractor._value(rules, role, group, seg, found)
         return {role: Found(value, [seg], 0.0)} if value else {}
 
     @staticmethod
-    def _value(rules: RuleExtractor, role: str, group: list[Span], seg: Segment) -> object:
+    def _value(rules: RuleExtractor, role: str, group: list[Span], seg: Segment, found: dict[str, Found]) -> object:
         text = normalize(seg.text)
+        if role == "subject":
+            # Without a title line it is a công văn's: in the left column, beside whatever else is typed there.
+            words = seg.words if "type_name" in found else rules.cong_van_column([s.segment for s in group], found)
+            return subject_text(" ".join(w.text for w in words))
         if role == "type_name":
             return rules.type_in(seg)
         if role == "signer_name":

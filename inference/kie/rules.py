@@ -55,9 +55,9 @@ _PLACE_PREFIX = re.compile(r"^(.*?),\s*nga")
 _NOI_NHAN = re.compile(r"^noi nhan")
 _NOT_A_RECIPIENT = re.compile(r"^(luu\b|nhu tren|nhu dieu|nhu khoan)")
 ITEM_PUNCTUATION = " -+–;.,:"
+"""Stripped from both ends of a list item ("- Sở Nội vụ;")."""
 _STAMP_WORDS = frozenset(fold(value) for value in (*URGENCY, *SECRECY))
 _LIST_LABEL = re.compile(r"^(noi nhan|kinh gui)\b")
-"""Stripped from both ends of a list item ("- Sở Nội vụ;")."""
 _AUTHORITY_PREFIX = re.compile(r"^(tm|kt|tl|tuq|q|t/m|k/t|t/l|t\.m|k\.t)[.\s]")
 
 
